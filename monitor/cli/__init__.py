@@ -1,0 +1,78 @@
+"""The ``monitor`` command line: a thin layer over the library.
+
+Each command group lives in its own module and is registered in :data:`COMMANDS`; a module is only
+imported when its command runs, so ``monitor --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from typing import Any
+
+import click
+
+from monitor import __version__
+from monitor.cli.context import AppContext
+from monitor.errors import MonitorError
+
+# command name → (module, attribute, short help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": ("monitor.cli.setup", "init_cmd", "Create the data directory and archive; import sources."),
+    "config": ("monitor.cli.setup", "config_group", "Validate and show the configuration."),
+    "db": ("monitor.cli.setup", "db_group", "Database migrations."),
+    "sources": ("monitor.cli.sources", "sources_group", "List, add, remove, import and export sources."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        module = importlib.import_module(spec[0])
+        cmd = getattr(module, spec[1])
+        assert isinstance(cmd, click.Command)
+        return cmd
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_dir",
+    type=click.Path(file_okay=False),
+    envvar="MONITOR_CONFIG_DIR",
+    help="Config directory (default: ./config if it has monitor.yaml, else the shipped defaults).",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option(
+    "--log-format", type=click.Choice(["text", "json"]), default="text", help="Log line format."
+)
+@click.version_option(__version__, prog_name="monitor")
+@click.pass_context
+def cli(ctx: click.Context, config_dir: str | None, verbose: int, log_format: str) -> None:
+    """Iran–Russia news monitor: collect, judge, fold duplicates, archive and send digests."""
+    from monitor.logging_setup import configure_logging
+
+    configure_logging(verbose, log_format)
+    ctx.obj = AppContext(config_dir=config_dir)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    try:
+        return cli.main(args=argv, prog_name="monitor", standalone_mode=True)
+    except MonitorError as exc:  # pragma: no cover - click handles ClickException; this is ours
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

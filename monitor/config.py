@@ -1,0 +1,403 @@
+"""Typed configuration loaded from YAML under ``config/``.
+
+Files (all in one config directory):
+
+- ``monitor.yaml``  – database, data directory, crawl, relevance, dedup, digest, SMTP, recipients,
+  web and schedule settings (:class:`Settings`);
+- ``sources.yaml``  – the shipped source list (:class:`SourceConfig` entries);
+- ``topics/<name>.yaml`` – the topic definition named by ``topic`` in ``monitor.yaml``
+  (validated by :mod:`monitor.relevance.topic`).
+
+The config directory is the first of: the ``--config`` CLI option, ``MONITOR_CONFIG_DIR``,
+``./config`` when it holds a ``monitor.yaml``, and the defaults shipped with the package.
+
+Environment variables override the file (they win over YAML):
+``MONITOR_DATABASE_URL``, ``MONITOR_DATA_DIR``, ``MONITOR_OUTBOX_DIR``, ``MONITOR_SMTP_HOST``,
+``MONITOR_SMTP_PORT``, ``MONITOR_SMTP_USERNAME``. Secrets come only from the environment:
+``MONITOR_SMTP_PASSWORD`` and ``MONITOR_WEB_TOKEN``; a secret written into a file is an error.
+
+Every problem is reported as :class:`~monitor.errors.ConfigError` naming file, key and reason.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from monitor.errors import ConfigError, ConfigProblem
+from monitor.paths import shipped_config_dir
+
+SourceKind = Literal["rss", "atom", "sitemap", "listing"]
+Language = Literal["en", "ru", "fa"]
+
+SECRET_ENV = {"smtp.password": "MONITOR_SMTP_PASSWORD", "web.token": "MONITOR_WEB_TOKEN"}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from None
+    return value
+
+
+# --------------------------------------------------------------------------- sources.yaml
+
+
+class ListingSelectors(_Model):
+    """How a listing page shows its article links (CSS or XPath; CSS wins when both are set)."""
+
+    article_links_css: str | None = Field(None, description="CSS selector of <a> elements of articles")
+    article_links_xpath: str | None = Field(None, description="XPath of <a> elements of articles")
+
+
+class SourceConfig(_Model):
+    """One outlet's feed, sitemap or listing page."""
+
+    name: str = Field(min_length=1, max_length=200, description="Unique display name")
+    url: str = Field(description="Feed, sitemap or listing URL (http or https)")
+    kind: SourceKind = Field(description="rss | atom | sitemap | listing")
+    language: Language = Field(description="Declared language (a hint; items are detected)")
+    poll_interval_minutes: int = Field(60, ge=1, le=7 * 24 * 60, description="Minutes between polls")
+    enabled: bool = True
+    fetch_fulltext: bool | None = Field(
+        None, description="Fetch article pages; null = only when the feed text is short"
+    )
+    category: str = Field("other", description="state_agency, independent, international, official, search…")
+    verified: bool = Field(
+        False, description="false: URL taken from public references, not checked from here"
+    )
+    selectors: ListingSelectors | None = None
+    notes: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+
+class SourcesFile(_Model):
+    sources: list[SourceConfig]
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> SourcesFile:
+        seen: set[str] = set()
+        for src in self.sources:
+            if src.name in seen:
+                raise ValueError(f"duplicate source name {src.name!r}")
+            seen.add(src.name)
+        return self
+
+
+# --------------------------------------------------------------------------- monitor.yaml
+
+
+class CrawlSettings(_Model):
+    user_agent: str = Field(
+        "IranRussiaMonitor/0.1 (+{contact_url})",
+        description="User-Agent; {contact_url} is replaced by contact_url",
+    )
+    contact_url: str = Field("https://example.org/monitor-contact", description="Where site owners reach you")
+    obey_robots_txt: bool = True
+    concurrent_requests: int = Field(16, ge=1, le=256)
+    concurrent_requests_per_domain: int = Field(2, ge=1, le=32)
+    download_delay_s: float = Field(0.0, ge=0)
+    autothrottle: bool = True
+    download_timeout_s: float = Field(30, gt=0, le=600)
+    max_body_bytes: int = Field(10_000_000, ge=10_000, description="Larger responses are aborted")
+    retries: int = Field(2, ge=0, le=10)
+    fetch_fulltext: bool = Field(True, description="Default for sources without fetch_fulltext")
+    fulltext_min_chars: int = Field(400, ge=0, description="Feed text shorter than this → fetch page")
+    backoff_base_minutes: int = Field(15, ge=1, description="First back-off after a failure")
+    backoff_max_hours: int = Field(24, ge=1, description="Back-off never exceeds this")
+    run_time_limit_s: int = Field(1800, ge=10, description="A crawl child running longer is killed")
+    max_items_per_source: int = Field(500, ge=1, description="Entries read per feed per run")
+
+    @property
+    def resolved_user_agent(self) -> str:
+        return self.user_agent.replace("{contact_url}", self.contact_url)
+
+
+class RelevanceSettings(_Model):
+    threshold: float | None = Field(None, description="Overrides the topic file's threshold when set")
+
+
+class DedupSettings(_Model):
+    window_days: int = Field(7, ge=1, le=90, description="Matching looks this far back")
+    near_copy_threshold: float = Field(0.75, gt=0, le=1, description="Jaccard estimate for a copy")
+    title_copy_threshold: float = Field(0.9, gt=0, le=1, description="Title-only items: stricter")
+    related_threshold: float = Field(0.3, gt=0, le=1, description="Same-event link score")
+    min_text_chars: int = Field(200, ge=0, description="Shorter texts fall back to titles")
+    num_perm: int = Field(128, ge=16, le=512, description="MinHash permutations")
+
+
+Schedule = str  # "daily HH:MM" | "weekly DAY HH:MM" | "cron: m h dom mon dow"
+
+
+class RecipientFilters(_Model):
+    themes: list[str] = Field(default_factory=list, description="Empty = every theme")
+    languages: list[Language] = Field(default_factory=list, description="Empty = every language")
+    min_score: float | None = None
+
+
+class RecipientConfig(_Model):
+    name: str = Field(min_length=1, description="Stable key for delivery state")
+    address: str = Field(description="Email address")
+    schedule: Schedule = Field("daily 07:00", description="daily HH:MM | weekly mon HH:MM | cron: …")
+    timezone: str = "UTC"
+    format: Literal["html", "text"] = "html"
+    filters: RecipientFilters = Field(default_factory=RecipientFilters)
+    skip_empty: bool = Field(True, description="false: send a short 'no new reporting' digest")
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if "@" not in value or any(c in value for c in "\r\n <>"):
+            raise ValueError("must be a plain address like name@example.org")
+        return value
+
+
+class SmtpSettings(_Model):
+    host: str = "localhost"
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password: SecretStr | None = Field(None, description="Only from MONITOR_SMTP_PASSWORD")
+    from_address: str = "monitor@localhost"
+    timeout_s: float = Field(30, gt=0)
+    max_attempts: int = Field(4, ge=1, le=20, description="Temporary failures retried this often")
+    retry_base_s: float = Field(2.0, ge=0, description="Back-off between attempts doubles from here")
+
+
+class DigestSettings(_Model):
+    title: str = "Iran–Russia monitor"
+    key_developments: int = Field(5, ge=0, le=50)
+    snippet_sentences: int = Field(3, ge=1, le=6)
+    max_stories: int = Field(500, ge=1)
+    site_dir: str = Field("digests", description="Static site of digest pages, under data_dir")
+
+
+class WebSettings(_Model):
+    host: str = "127.0.0.1"
+    port: int = Field(8750, ge=1, le=65535)
+    token: SecretStr | None = Field(None, description="Only from MONITOR_WEB_TOKEN")
+    page_size: int = Field(25, ge=5, le=200)
+
+
+class ScheduleSettings(_Model):
+    timezone: str = "UTC"
+    crawl_every_minutes: int = Field(5, ge=1, description="How often due sources are looked for")
+    upkeep_cron: str = Field("30 3 * * *", description="crontab line for retention and optimise")
+    misfire_grace_s: int = Field(3600, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        return _check_timezone(value)
+
+
+class RetentionSettings(_Model):
+    irrelevant_days: int | None = Field(None, ge=1, description="Delete irrelevant items older than this")
+
+
+class Settings(_Model):
+    """Everything in ``monitor.yaml``."""
+
+    database_url: str | None = Field(None, description="null = SQLite file in data_dir")
+    data_dir: str = Field("./data", description="Archive, digests and logs (relative to the CWD)")
+    outbox_dir: str = Field("./outbox", description="Digest pages and .eml files")
+    topic: str = Field("topics/iran-russia.yaml", description="Topic file, relative to config dir")
+    crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    relevance: RelevanceSettings = Field(default_factory=RelevanceSettings)
+    dedup: DedupSettings = Field(default_factory=DedupSettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    recipients: list[RecipientConfig] = Field(default_factory=list)
+    web: WebSettings = Field(default_factory=WebSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+
+    @model_validator(mode="after")
+    def _unique_recipients(self) -> Settings:
+        names = [r.name for r in self.recipients]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"duplicate recipient names: {', '.join(dupes)}")
+        return self
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """The loaded configuration: settings, sources and where they came from."""
+
+    config_dir: Path
+    settings: Settings
+    sources: list[SourceConfig] = field(default_factory=list)
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.settings.data_dir).expanduser()
+
+    @property
+    def outbox_dir(self) -> Path:
+        return Path(self.settings.outbox_dir).expanduser()
+
+    @property
+    def database_url(self) -> str:
+        if self.settings.database_url:
+            return self.settings.database_url
+        return f"sqlite:///{(self.data_dir / 'archive.db').resolve()}"
+
+    @property
+    def topic_path(self) -> Path:
+        return self.config_dir / self.settings.topic
+
+    def source(self, name: str) -> SourceConfig | None:
+        return next((s for s in self.sources if s.name == name), None)
+
+
+def resolve_config_dir(explicit: str | Path | None = None, env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    if explicit:
+        return Path(explicit)
+    if env.get("MONITOR_CONFIG_DIR"):
+        return Path(env["MONITOR_CONFIG_DIR"])
+    local = Path("config")
+    if (local / "monitor.yaml").is_file():
+        return local
+    return shipped_config_dir()
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse one YAML file; syntax errors become a ConfigError with line and column."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([ConfigProblem(str(path), "", "file not found")]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([ConfigProblem(str(path), "", f"not UTF-8 text ({exc.reason})")]) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError([ConfigProblem(str(path), where, f"invalid YAML: {problem}")]) from None
+
+
+def problems_from_validation(path: Path | str, exc: ValidationError) -> list[ConfigProblem]:
+    out = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check spelling; see README 'Configuration')"
+        out.append(ConfigProblem(str(path), key, msg))
+    return out
+
+
+def _apply_env(raw: dict[str, Any], env: Mapping[str, str], path: Path) -> dict[str, Any]:
+    problems: list[ConfigProblem] = []
+    for dotted, var in SECRET_ENV.items():
+        section, key = dotted.split(".")
+        if isinstance(raw.get(section), dict) and raw[section].get(key) not in (None, ""):
+            problems.append(
+                ConfigProblem(str(path), dotted, f"secrets are not read from files; set {var} instead")
+            )
+    if problems:
+        raise ConfigError(problems)
+    simple = {
+        "MONITOR_DATABASE_URL": ("database_url",),
+        "MONITOR_DATA_DIR": ("data_dir",),
+        "MONITOR_OUTBOX_DIR": ("outbox_dir",),
+        "MONITOR_SMTP_HOST": ("smtp", "host"),
+        "MONITOR_SMTP_PORT": ("smtp", "port"),
+        "MONITOR_SMTP_USERNAME": ("smtp", "username"),
+        "MONITOR_SMTP_PASSWORD": ("smtp", "password"),
+        "MONITOR_WEB_TOKEN": ("web", "token"),
+    }
+    for var, keys in simple.items():
+        value = env.get(var)
+        if value is None or value == "":
+            continue
+        target = raw
+        for k in keys[:-1]:
+            target = target.setdefault(k, {}) if isinstance(target.get(k, {}), dict) else target
+        target[keys[-1]] = value
+    return raw
+
+
+def load_settings(config_dir: Path, env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    path = config_dir / "monitor.yaml"
+    raw = read_yaml(path) if path.exists() else {}
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError([ConfigProblem(str(path), "", "top level must be a mapping of settings")])
+    raw = _apply_env(raw, env, path)
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(problems_from_validation(path, exc)) from None
+
+
+def load_sources_file(path: Path) -> list[SourceConfig]:
+    raw = read_yaml(path)
+    if not isinstance(raw, dict) or "sources" not in raw:
+        raise ConfigError([ConfigProblem(str(path), "sources", "expected a top-level 'sources:' list")])
+    try:
+        return SourcesFile.model_validate(raw).sources
+    except ValidationError as exc:
+        problems = problems_from_validation(path, exc)
+        # name the source, not only its index, so the user finds it in a long file
+        items = raw.get("sources") or []
+        named = []
+        for p in problems:
+            parts = p.key.split(".")
+            if len(parts) >= 2 and parts[0] == "sources" and parts[1].isdigit():
+                idx = int(parts[1])
+                if idx < len(items) and isinstance(items[idx], dict) and items[idx].get("name"):
+                    p = ConfigProblem(p.file, f"{p.key} ({items[idx]['name']})", p.message)
+            named.append(p)
+        raise ConfigError(named) from None
+
+
+def load_config(config_dir: str | Path | None = None, env: Mapping[str, str] | None = None) -> AppConfig:
+    """Load and validate ``monitor.yaml`` and ``sources.yaml`` from the config directory."""
+    cdir = resolve_config_dir(config_dir, env)
+    if not cdir.is_dir():
+        raise ConfigError([ConfigProblem(str(cdir), "", "config directory not found")])
+    settings = load_settings(cdir, env)
+    sources_path = cdir / "sources.yaml"
+    sources = load_sources_file(sources_path) if sources_path.exists() else []
+    return AppConfig(config_dir=cdir, settings=settings, sources=sources)

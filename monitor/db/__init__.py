@@ -1,0 +1,1 @@
+"""Storage: models, engine, migrations and the query functions that hold all SQL."""

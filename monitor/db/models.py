@@ -1,0 +1,390 @@
+"""SQLAlchemy 2.x models: the archive's schema.
+
+All times are stored as timezone-aware UTC (see :class:`UTCDateTime`). JSON columns hold small
+structured records (explanations, merge reasons, run statistics); anything that is filtered on has
+its own indexed column or table (``item_tags`` for themes and key figures).
+
+Migrations live in ``monitor/db/migrations/versions``; ``tests/test_migrations.py`` checks that
+they produce exactly this schema.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC; always returns aware UTC datetimes (SQLite drops tzinfo)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the archive; use timezone-aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+# --------------------------------------------------------------------------- sources
+
+
+class Source(Base):
+    """An outlet's feed, sitemap or listing page. The database is the source of truth once
+    ``config/sources.yaml`` (or an OPML file) has been imported."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))  # rss | atom | sitemap | listing
+    language: Mapped[str] = mapped_column(String(8))
+    poll_interval_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    fetch_fulltext: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    category: Mapped[str] = mapped_column(String(40), default="other")
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    selectors: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(String(16), default="config")  # config | cli | opml
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    state: Mapped[FetchState | None] = relationship(
+        back_populates="source", uselist=False, cascade="all, delete-orphan"
+    )
+
+
+class FetchState(Base):
+    """Per-source HTTP and health state: conditional GET validators, failures, next due time."""
+
+    __tablename__ = "fetch_state"
+
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_modified: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_status: Mapped[int | None] = mapped_column(Integer, nullable=True)  # HTTP status
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_due_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
+    retry_after_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_item_at: Mapped[datetime | None] = mapped_column(nullable=True)  # newest entry seen (sitemaps)
+
+    source: Mapped[Source] = relationship(back_populates="state")
+
+
+# --------------------------------------------------------------------------- crawl runs
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # running | ok | partial | failed | killed | aborted
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    trigger: Mapped[str] = mapped_column(String(16), default="cli")  # cli | scheduler | demo
+    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    sources_total: Mapped[int] = mapped_column(Integer, default=0)
+    sources_ok: Mapped[int] = mapped_column(Integer, default=0)
+    sources_failed: Mapped[int] = mapped_column(Integer, default=0)
+    fetched: Mapped[int] = mapped_column(Integer, default=0)
+    new_items: Mapped[int] = mapped_column(Integer, default=0)
+    known_items: Mapped[int] = mapped_column(Integer, default=0)
+    revised_items: Mapped[int] = mapped_column(Integer, default=0)
+    relevant_items: Mapped[int] = mapped_column(Integer, default=0)
+    copies_folded: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    message: Mapped[str] = mapped_column(Text, default="")
+
+    sources: Mapped[list[CrawlRunSource]] = relationship(
+        back_populates="run", cascade="all, delete-orphan"
+    )
+
+
+class CrawlRunSource(Base):
+    """One source's outcome within one run."""
+
+    __tablename__ = "crawl_run_sources"
+    __table_args__ = (UniqueConstraint("run_id", "source_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    # ok | not_modified | failed | skipped
+    status: Mapped[str] = mapped_column(String(16), default="ok")
+    http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    fetched: Mapped[int] = mapped_column(Integer, default=0)
+    new_items: Mapped[int] = mapped_column(Integer, default=0)
+    known_items: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    messages: Mapped[list[Any]] = mapped_column(JSON, default=list)  # errors and warnings, text
+    duration_s: Mapped[float] = mapped_column(Float, default=0.0)
+
+    run: Mapped[CrawlRun] = relationship(back_populates="sources")
+
+
+# --------------------------------------------------------------------------- items and stories
+
+
+class Story(Base):
+    """A news event: a lead item, its copies and related reports."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("items.id", ondelete="SET NULL", use_alter=True), nullable=True
+    )
+    title: Mapped[str] = mapped_column(Text, default="")
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    last_item_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    item_count: Mapped[int] = mapped_column(Integer, default=0)
+    source_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Item(Base):
+    """One piece of reporting at one canonical URL (revisions keep the history)."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("source_id", "entry_key"),
+        Index("ix_items_relevant_first_seen", "relevant", "first_seen_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crawl_runs.id", ondelete="SET NULL"), nullable=True
+    )
+    entry_key: Mapped[str] = mapped_column(String(64))  # sha256 of guid → canonical url → title
+    url: Mapped[str] = mapped_column(Text)
+    canonical_url: Mapped[str] = mapped_column(Text, index=True)
+    guid: Mapped[str | None] = mapped_column(Text, nullable=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")  # main text (plain), extracted or from the feed
+    author: Mapped[str | None] = mapped_column(Text, nullable=True)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True, index=True)  # detected
+    declared_language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
+    # ok | missing | future | implausible | unparseable
+    date_quality: Mapped[str] = mapped_column(String(16), default="ok")
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    arrived_via: Mapped[str] = mapped_column(String(16), default="feed")  # feed|sitemap|listing|manual
+    fulltext_status: Mapped[str] = mapped_column(String(16), default="none")  # none|ok|failed|skipped
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    title_key: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    # relevance
+    relevant: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    explanation: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # stories
+    story_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stories.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    story_role: Mapped[str | None] = mapped_column(String(16), nullable=True)  # lead|copy|related
+    story_reason: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+    source: Mapped[Source] = relationship()
+    tags: Mapped[list[ItemTag]] = relationship(back_populates="item", cascade="all, delete-orphan")
+
+
+class ItemRevision(Base):
+    """An earlier title/text of an item whose content changed at the same URL."""
+
+    __tablename__ = "item_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ItemTag(Base):
+    """A theme or key figure attached to an item, with the evidence that triggered it."""
+
+    __tablename__ = "item_tags"
+    __table_args__ = (
+        UniqueConstraint("item_id", "kind", "value"),
+        Index("ix_item_tags_kind_value", "kind", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # theme | figure
+    value: Mapped[str] = mapped_column(String(120))
+    evidence: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+    item: Mapped[Item] = relationship(back_populates="tags")
+
+
+class DedupSignature(Base):
+    """The near-duplicate fingerprint of an item, kept so the index can be rebuilt from the store."""
+
+    __tablename__ = "dedup_signatures"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # text | title
+    minhash: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class StoryEvent(Base):
+    """Why an item joined (or left) a story: the signal and its similarity. Reversible."""
+
+    __tablename__ = "story_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    matched_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("items.id", ondelete="SET NULL"), nullable=True
+    )
+    # new_story | canonical_url | guid | fingerprint | title | near_copy | related | split | manual
+    signal: Mapped[str] = mapped_column(String(24))
+    role: Mapped[str] = mapped_column(String(16))  # lead | copy | related
+    similarity: Mapped[float | None] = mapped_column(Float, nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    undone_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+# --------------------------------------------------------------------------- digests
+
+
+class Digest(Base):
+    """One rendered digest for one recipient."""
+
+    __tablename__ = "digests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(200), index=True)  # recipient name from config
+    address: Mapped[str] = mapped_column(String(320))
+    # rendered | sending | sent | failed | preview
+    status: Mapped[str] = mapped_column(String(16), default="rendered", index=True)
+    period_start: Mapped[datetime | None] = mapped_column(nullable=True)
+    period_end: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    message_id: Mapped[str] = mapped_column(String(320), unique=True)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    story_count: Mapped[int] = mapped_column(Integer, default=0)
+    item_count: Mapped[int] = mapped_column(Integer, default=0)
+    html_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    text_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    eml_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class DigestItem(Base):
+    """An item carried by a digest. Items of *sent* digests are never sent to that recipient again."""
+
+    __tablename__ = "digest_items"
+    __table_args__ = (UniqueConstraint("digest_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    story_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class Delivery(Base):
+    """One SMTP attempt for a digest, with the server's answer."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id", ondelete="CASCADE"), index=True)
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(16))  # accepted | temporary | permanent | error
+    smtp_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+
+
+class RecipientState(Base):
+    """Per-recipient delivery state: when the last digest was accepted by the server."""
+
+    __tablename__ = "recipient_state"
+
+    recipient: Mapped[str] = mapped_column(String(200), primary_key=True)
+    last_delivered_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_digest_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_due_at: Mapped[datetime | None] = mapped_column(nullable=True)  # scheduler bookkeeping
+
+
+# --------------------------------------------------------------------------- scheduler
+
+
+class JobRun(Base):
+    """One start and end of a scheduled job (crawl, digest, upkeep), for ``monitor status``."""
+
+    __tablename__ = "job_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(200), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running|ok|failed|killed
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
