@@ -56,7 +56,9 @@ def _check_timezone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from None
+        raise ValueError(
+            f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)"
+        ) from None
     return value
 
 
@@ -66,7 +68,9 @@ def _check_timezone(value: str) -> str:
 class ListingSelectors(_Model):
     """How a listing page shows its article links (CSS or XPath; CSS wins when both are set)."""
 
-    article_links_css: str | None = Field(None, description="CSS selector of <a> elements of articles")
+    article_links_css: str | None = Field(
+        None, description="CSS selector of <a> elements of articles"
+    )
     article_links_xpath: str | None = Field(None, description="XPath of <a> elements of articles")
 
 
@@ -77,12 +81,16 @@ class SourceConfig(_Model):
     url: str = Field(description="Feed, sitemap or listing URL (http or https)")
     kind: SourceKind = Field(description="rss | atom | sitemap | listing")
     language: Language = Field(description="Declared language (a hint; items are detected)")
-    poll_interval_minutes: int = Field(60, ge=1, le=7 * 24 * 60, description="Minutes between polls")
+    poll_interval_minutes: int = Field(
+        60, ge=1, le=7 * 24 * 60, description="Minutes between polls"
+    )
     enabled: bool = True
     fetch_fulltext: bool | None = Field(
         None, description="Fetch article pages; null = only when the feed text is short"
     )
-    category: str = Field("other", description="state_agency, independent, international, official, search…")
+    category: str = Field(
+        "other", description="state_agency, independent, international, official, search…"
+    )
     verified: bool = Field(
         False, description="false: URL taken from public references, not checked from here"
     )
@@ -118,7 +126,9 @@ class CrawlSettings(_Model):
         "IranRussiaMonitor/0.1 (+{contact_url})",
         description="User-Agent; {contact_url} is replaced by contact_url",
     )
-    contact_url: str = Field("https://example.org/monitor-contact", description="Where site owners reach you")
+    contact_url: str = Field(
+        "https://example.org/monitor-contact", description="Where site owners reach you"
+    )
     obey_robots_txt: bool = True
     concurrent_requests: int = Field(16, ge=1, le=256)
     concurrent_requests_per_domain: int = Field(2, ge=1, le=32)
@@ -128,7 +138,9 @@ class CrawlSettings(_Model):
     max_body_bytes: int = Field(10_000_000, ge=10_000, description="Larger responses are aborted")
     retries: int = Field(2, ge=0, le=10)
     fetch_fulltext: bool = Field(True, description="Default for sources without fetch_fulltext")
-    fulltext_min_chars: int = Field(400, ge=0, description="Feed text shorter than this → fetch page")
+    fulltext_min_chars: int = Field(
+        400, ge=0, description="Feed text shorter than this → fetch page"
+    )
     backoff_base_minutes: int = Field(15, ge=1, description="First back-off after a failure")
     backoff_max_hours: int = Field(24, ge=1, description="Back-off never exceeds this")
     run_time_limit_s: int = Field(1800, ge=10, description="A crawl child running longer is killed")
@@ -140,7 +152,9 @@ class CrawlSettings(_Model):
 
 
 class RelevanceSettings(_Model):
-    threshold: float | None = Field(None, description="Overrides the topic file's threshold when set")
+    threshold: float | None = Field(
+        None, description="Overrides the topic file's threshold when set"
+    )
 
 
 class DedupSettings(_Model):
@@ -164,11 +178,16 @@ class RecipientFilters(_Model):
 class RecipientConfig(_Model):
     name: str = Field(min_length=1, description="Stable key for delivery state")
     address: str = Field(description="Email address")
-    schedule: Schedule = Field("daily 07:00", description="daily HH:MM | weekly mon HH:MM | cron: …")
+    schedule: Schedule = Field(
+        "daily 07:00", description="daily HH:MM | weekly mon HH:MM | cron: …"
+    )
     timezone: str = "UTC"
     format: Literal["html", "text"] = "html"
-    filters: RecipientFilters = Field(default_factory=RecipientFilters)
+    filters: RecipientFilters = RecipientFilters()
     skip_empty: bool = Field(True, description="false: send a short 'no new reporting' digest")
+    backfill_days: int = Field(
+        7, ge=0, le=3650, description="First digest reaches back this far (later: never a gap)"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -190,9 +209,14 @@ class SmtpSettings(_Model):
     username: str | None = None
     password: SecretStr | None = Field(None, description="Only from MONITOR_SMTP_PASSWORD")
     from_address: str = "monitor@localhost"
+    ca_file: str | None = Field(
+        None, description="PEM file of extra CA certificates to trust (private relay)"
+    )
     timeout_s: float = Field(30, gt=0)
     max_attempts: int = Field(4, ge=1, le=20, description="Temporary failures retried this often")
-    retry_base_s: float = Field(2.0, ge=0, description="Back-off between attempts doubles from here")
+    retry_base_s: float = Field(
+        2.0, ge=0, description="Back-off between attempts doubles from here"
+    )
 
 
 class DigestSettings(_Model):
@@ -223,7 +247,9 @@ class ScheduleSettings(_Model):
 
 
 class RetentionSettings(_Model):
-    irrelevant_days: int | None = Field(None, ge=1, description="Delete irrelevant items older than this")
+    irrelevant_days: int | None = Field(
+        None, ge=1, description="Delete irrelevant items older than this"
+    )
 
 
 class Settings(_Model):
@@ -233,15 +259,15 @@ class Settings(_Model):
     data_dir: str = Field("./data", description="Archive, digests and logs (relative to the CWD)")
     outbox_dir: str = Field("./outbox", description="Digest pages and .eml files")
     topic: str = Field("topics/iran-russia.yaml", description="Topic file, relative to config dir")
-    crawl: CrawlSettings = Field(default_factory=CrawlSettings)
-    relevance: RelevanceSettings = Field(default_factory=RelevanceSettings)
-    dedup: DedupSettings = Field(default_factory=DedupSettings)
-    digest: DigestSettings = Field(default_factory=DigestSettings)
-    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    crawl: CrawlSettings = CrawlSettings()
+    relevance: RelevanceSettings = RelevanceSettings()
+    dedup: DedupSettings = DedupSettings()
+    digest: DigestSettings = DigestSettings()
+    smtp: SmtpSettings = SmtpSettings()
     recipients: list[RecipientConfig] = Field(default_factory=list)
-    web: WebSettings = Field(default_factory=WebSettings)
-    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
-    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    web: WebSettings = WebSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    retention: RetentionSettings = RetentionSettings()
 
     @model_validator(mode="after")
     def _unique_recipients(self) -> Settings:
@@ -285,7 +311,9 @@ class AppConfig:
         return next((s for s in self.sources if s.name == name), None)
 
 
-def resolve_config_dir(explicit: str | Path | None = None, env: Mapping[str, str] | None = None) -> Path:
+def resolve_config_dir(
+    explicit: str | Path | None = None, env: Mapping[str, str] | None = None
+) -> Path:
     env = os.environ if env is None else env
     if explicit:
         return Path(explicit)
@@ -304,7 +332,9 @@ def read_yaml(path: Path) -> Any:
     except FileNotFoundError:
         raise ConfigError([ConfigProblem(str(path), "", "file not found")]) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError([ConfigProblem(str(path), "", f"not UTF-8 text ({exc.reason})")]) from None
+        raise ConfigError(
+            [ConfigProblem(str(path), "", f"not UTF-8 text ({exc.reason})")]
+        ) from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -331,7 +361,9 @@ def _apply_env(raw: dict[str, Any], env: Mapping[str, str], path: Path) -> dict[
         section, key = dotted.split(".")
         if isinstance(raw.get(section), dict) and raw[section].get(key) not in (None, ""):
             problems.append(
-                ConfigProblem(str(path), dotted, f"secrets are not read from files; set {var} instead")
+                ConfigProblem(
+                    str(path), dotted, f"secrets are not read from files; set {var} instead"
+                )
             )
     if problems:
         raise ConfigError(problems)
@@ -374,7 +406,9 @@ def load_settings(config_dir: Path, env: Mapping[str, str] | None = None) -> Set
 def load_sources_file(path: Path) -> list[SourceConfig]:
     raw = read_yaml(path)
     if not isinstance(raw, dict) or "sources" not in raw:
-        raise ConfigError([ConfigProblem(str(path), "sources", "expected a top-level 'sources:' list")])
+        raise ConfigError(
+            [ConfigProblem(str(path), "sources", "expected a top-level 'sources:' list")]
+        )
     try:
         return SourcesFile.model_validate(raw).sources
     except ValidationError as exc:
@@ -392,7 +426,9 @@ def load_sources_file(path: Path) -> list[SourceConfig]:
         raise ConfigError(named) from None
 
 
-def load_config(config_dir: str | Path | None = None, env: Mapping[str, str] | None = None) -> AppConfig:
+def load_config(
+    config_dir: str | Path | None = None, env: Mapping[str, str] | None = None
+) -> AppConfig:
     """Load and validate ``monitor.yaml`` and ``sources.yaml`` from the config directory."""
     cdir = resolve_config_dir(config_dir, env)
     if not cdir.is_dir():

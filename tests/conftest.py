@@ -18,6 +18,8 @@ from sqlalchemy import create_engine, text
 from monitor.db.engine import Database, normalise_url
 from monitor.db.models import Base
 
+pytest_plugins = ["tests.browser_support"]
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 PG_ENV = "MONITOR_TEST_POSTGRES_URL"

@@ -19,10 +19,18 @@ from monitor.errors import MonitorError
 
 # command name → (module, attribute, short help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "init": ("monitor.cli.setup", "init_cmd", "Create the data directory and archive; import sources."),
+    "init": (
+        "monitor.cli.setup",
+        "init_cmd",
+        "Create the data directory and archive; import sources.",
+    ),
     "config": ("monitor.cli.setup", "config_group", "Validate and show the configuration."),
     "db": ("monitor.cli.setup", "db_group", "Database migrations."),
-    "sources": ("monitor.cli.sources", "sources_group", "List, add, remove, import and export sources."),
+    "sources": (
+        "monitor.cli.sources",
+        "sources_group",
+        "List, add, remove, import and export sources.",
+    ),
 }
 
 

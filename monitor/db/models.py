@@ -31,6 +31,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+# registers monitor_fold() on SQLite connections: the items_fts triggers call it (see fts.py)
+import monitor.db.fts  # noqa: F401
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -68,7 +71,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map = {  # noqa: RUF012 (SQLAlchemy reads it)
+        datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
 
 
 # --------------------------------------------------------------------------- sources
@@ -106,7 +113,9 @@ class FetchState(Base):
 
     __tablename__ = "fetch_state"
 
-    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True)
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
     etag: Mapped[str | None] = mapped_column(Text, nullable=True)
     last_modified: Mapped[str | None] = mapped_column(Text, nullable=True)
     last_attempt_at: Mapped[datetime | None] = mapped_column(nullable=True)
@@ -117,7 +126,9 @@ class FetchState(Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     next_due_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
     retry_after_until: Mapped[datetime | None] = mapped_column(nullable=True)
-    last_item_at: Mapped[datetime | None] = mapped_column(nullable=True)  # newest entry seen (sitemaps)
+    last_item_at: Mapped[datetime | None] = mapped_column(
+        nullable=True
+    )  # newest entry seen (sitemaps)
 
     source: Mapped[Source] = relationship(back_populates="state")
 
@@ -216,7 +227,9 @@ class Item(Base):
     guid: Mapped[str | None] = mapped_column(Text, nullable=True)
     title: Mapped[str] = mapped_column(Text, default="")
     summary: Mapped[str] = mapped_column(Text, default="")
-    text: Mapped[str] = mapped_column(Text, default="")  # main text (plain), extracted or from the feed
+    text: Mapped[str] = mapped_column(
+        Text, default=""
+    )  # main text (plain), extracted or from the feed
     author: Mapped[str | None] = mapped_column(Text, nullable=True)
     language: Mapped[str | None] = mapped_column(String(8), nullable=True, index=True)  # detected
     declared_language: Mapped[str | None] = mapped_column(String(8), nullable=True)
@@ -225,8 +238,12 @@ class Item(Base):
     date_quality: Mapped[str] = mapped_column(String(16), default="ok")
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    arrived_via: Mapped[str] = mapped_column(String(16), default="feed")  # feed|sitemap|listing|manual
-    fulltext_status: Mapped[str] = mapped_column(String(16), default="none")  # none|ok|failed|skipped
+    arrived_via: Mapped[str] = mapped_column(
+        String(16), default="feed"
+    )  # feed|sitemap|listing|manual
+    fulltext_status: Mapped[str] = mapped_column(
+        String(16), default="none"
+    )  # none|ok|failed|skipped
     revision: Mapped[int] = mapped_column(Integer, default=1)
     content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     title_key: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
@@ -282,7 +299,9 @@ class DedupSignature(Base):
 
     __tablename__ = "dedup_signatures"
 
-    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
     kind: Mapped[str] = mapped_column(String(8))  # text | title
     minhash: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -372,6 +391,8 @@ class RecipientState(Base):
     last_delivered_at: Mapped[datetime | None] = mapped_column(nullable=True)
     last_digest_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     last_due_at: Mapped[datetime | None] = mapped_column(nullable=True)  # scheduler bookkeeping
+    # items first seen before this are not pending for the recipient (set on its first digest run)
+    tracking_since: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 # --------------------------------------------------------------------------- scheduler

@@ -1,0 +1,207 @@
+"""``monitor sources …``: the source list in the archive."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+from rich.table import Table
+from sqlalchemy import func, select
+
+from monitor.cli.context import AppContext, pass_app
+from monitor.config import SourceConfig, load_sources_file
+from monitor.db import sources as store
+from monitor.db.models import Item
+from monitor.opml import export_opml, import_opml
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+@click.group("sources")
+def sources_group() -> None:
+    """List, add, remove, enable, disable, import and export sources."""
+
+
+@sources_group.command("list")
+@click.option("--enabled", "enabled_only", is_flag=True, help="Only enabled sources.")
+@pass_app
+def list_cmd(app: AppContext, enabled_only: bool) -> None:
+    """Show every source in the archive."""
+    with app.db.session() as session:
+        rows = store.list_sources(session, enabled_only=enabled_only)
+        table = Table(title=f"{len(rows)} source(s)")
+        for col in ("name", "kind", "lang", "enabled", "every", "category", "checked", "url"):
+            table.add_column(col, overflow="fold")
+        for s in rows:
+            table.add_row(
+                s.name,
+                s.kind,
+                s.language,
+                "yes" if s.enabled else "no",
+                f"{s.poll_interval_minutes} min",
+                s.category,
+                "yes" if s.verified else "unverified",
+                s.url,
+            )
+    app.console.print(table)
+
+
+def _discover(app: AppContext, url: str) -> list[dict[str, Any]]:
+    try:
+        discover: Any = importlib.import_module("monitor.collect.discover")
+    except ImportError:
+        _fail("feed autodiscovery is not available; pass --kind rss|atom|sitemap|listing")
+    found = discover.discover_feeds(url, settings=app.config.settings.crawl)
+    return [dict(f) if isinstance(f, dict) else vars(f) for f in found]
+
+
+@sources_group.command("add")
+@click.argument("url")
+@click.option("--name", help="Display name (default: the feed's title or host).")
+@click.option(
+    "--kind", type=click.Choice(["rss", "atom", "sitemap", "listing"]), help="Skip autodiscovery."
+)
+@click.option("--language", type=click.Choice(["en", "ru", "fa"]), default="en", show_default=True)
+@click.option("--interval", "poll_interval_minutes", type=int, default=60, show_default=True)
+@click.option("--category", default="other", show_default=True)
+@click.option(
+    "--fulltext/--no-fulltext", "fetch_fulltext", default=None, help="Fetch article pages."
+)
+@click.option("--disabled", is_flag=True, help="Add it switched off.")
+@pass_app
+def add_cmd(
+    app: AppContext,
+    url: str,
+    name: str | None,
+    kind: str | None,
+    language: str,
+    poll_interval_minutes: int,
+    category: str,
+    fetch_fulltext: bool | None,
+    disabled: bool,
+) -> None:
+    """Add a source. Given a site's page instead of a feed, finds its feeds (<link rel=alternate>)."""
+    feed_url, title = url, None
+    if kind is None:
+        found = _discover(app, url)
+        if not found:
+            _fail(f"no feed found at {url}; pass --kind listing to crawl the page itself")
+        first = found[0]
+        feed_url, kind, title = first["url"], first["kind"], first.get("title")
+        for extra in found[1:]:
+            app.console.print(f"also found: {extra['url']} ({extra['kind']})")
+    try:
+        cfg = SourceConfig(
+            name=name or title or click.format_filename(feed_url.split("//", 1)[-1].split("/")[0]),
+            url=feed_url,
+            kind=kind,  # type: ignore[arg-type]
+            language=language,  # type: ignore[arg-type]
+            poll_interval_minutes=poll_interval_minutes,
+            enabled=not disabled,
+            fetch_fulltext=fetch_fulltext,
+            category=category,
+            verified=True,
+        )
+    except ValidationError as exc:
+        first_err = exc.errors()[0]
+        _fail(f"{'.'.join(map(str, first_err['loc']))}: {first_err['msg']}")
+    with app.db.session() as session:
+        if store.get_source(session, cfg.name):
+            _fail(f"a source named {cfg.name!r} exists already; pass --name")
+        if store.get_source_by_url(session, cfg.url):
+            _fail(f"{cfg.url} is already a source")
+        store.add_source(session, cfg, origin="cli")
+    app.console.print(f"added {cfg.name!r}: {cfg.url} ({cfg.kind}, {cfg.language})")
+
+
+@sources_group.command("remove")
+@click.argument("name")
+@click.option("--purge", is_flag=True, help="Also delete the items collected from it.")
+@pass_app
+def remove_cmd(app: AppContext, name: str, purge: bool) -> None:
+    """Remove a source. One with collected items needs --purge (or use `disable`)."""
+    with app.db.session() as session:
+        src = store.get_source(session, name)
+        if src is None:
+            _fail(f"no source named {name!r} (see `monitor sources list`)")
+        assert src is not None
+        n_items = session.scalar(select(func.count()).where(Item.source_id == src.id)) or 0
+        if n_items and not purge:
+            _fail(
+                f"{name!r} has {n_items} archived item(s); `monitor sources disable` keeps them, "
+                "--purge deletes them"
+            )
+        store.remove_source(session, name)
+    app.console.print(f"removed {name!r}" + (f" and {n_items} item(s)" if n_items else ""))
+
+
+def _toggle(app: AppContext, names: tuple[str, ...], enabled: bool) -> None:
+    with app.db.session() as session:
+        missing = [n for n in names if not store.set_enabled(session, n, enabled)]
+        if missing:
+            session.rollback()
+            _fail(f"no source named {', '.join(map(repr, missing))}; nothing changed")
+    app.console.print(f"{'enabled' if enabled else 'disabled'}: {', '.join(names)}")
+
+
+@sources_group.command("enable")
+@click.argument("names", nargs=-1, required=True)
+@pass_app
+def enable_cmd(app: AppContext, names: tuple[str, ...]) -> None:
+    """Switch sources on."""
+    _toggle(app, names, True)
+
+
+@sources_group.command("disable")
+@click.argument("names", nargs=-1, required=True)
+@pass_app
+def disable_cmd(app: AppContext, names: tuple[str, ...]) -> None:
+    """Switch sources off (their items stay in the archive)."""
+    _toggle(app, names, False)
+
+
+def _report_merge(app: AppContext, result: store.MergeResult) -> None:
+    app.console.print(
+        f"added {len(result.added)}, updated {len(result.updated)}, unchanged {len(result.unchanged)}"
+    )
+
+
+@sources_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False), required=False)
+@pass_app
+def import_cmd(app: AppContext, file: str | None) -> None:
+    """Merge a sources.yaml (default: the config directory's) into the archive, by name."""
+    path = Path(file) if file else app.config.config_dir / "sources.yaml"
+    configs = load_sources_file(path)
+    with app.db.session() as session:
+        result = store.merge_sources(session, configs, origin="config")
+    _report_merge(app, result)
+
+
+@sources_group.command("import-opml")
+@click.argument("file", type=click.File("rb"))
+@click.option("--language", type=click.Choice(["en", "ru", "fa"]), help="For outlines without one.")
+@pass_app
+def import_opml_cmd(app: AppContext, file: Any, language: str | None) -> None:
+    """Merge an OPML subscription list into the archive (matched by name)."""
+    configs = import_opml(file.read(), default_language=language)
+    with app.db.session() as session:
+        result = store.merge_sources(session, configs, origin="opml")
+    _report_merge(app, result)
+
+
+@sources_group.command("export-opml")
+@click.argument("file", type=click.File("w", encoding="utf-8"), default="-")
+@pass_app
+def export_opml_cmd(app: AppContext, file: Any) -> None:
+    """Write every source as OPML 2.0 (to FILE or standard output)."""
+    with app.db.session() as session:
+        configs = [store.to_config(s) for s in store.list_sources(session)]
+    file.write(export_opml(configs))
