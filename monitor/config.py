@@ -137,6 +137,9 @@ class CrawlSettings(_Model):
     download_timeout_s: float = Field(30, gt=0, le=600)
     max_body_bytes: int = Field(10_000_000, ge=10_000, description="Larger responses are aborted")
     retries: int = Field(2, ge=0, le=10)
+    retry_backoff_s: float = Field(
+        1.0, ge=0, le=60, description="Pause before a retry; doubles each time"
+    )
     fetch_fulltext: bool = Field(True, description="Default for sources without fetch_fulltext")
     fulltext_min_chars: int = Field(
         400, ge=0, description="Feed text shorter than this → fetch page"
@@ -164,6 +167,16 @@ class DedupSettings(_Model):
     related_threshold: float = Field(0.3, gt=0, le=1, description="Same-event link score")
     min_text_chars: int = Field(200, ge=0, description="Shorter texts fall back to titles")
     num_perm: int = Field(128, ge=16, le=512, description="MinHash permutations")
+    lsh_rows: int = Field(4, ge=1, le=32, description="Rows per LSH band (num_perm/rows bands)")
+    containment_threshold: float = Field(
+        0.8, gt=0, le=1, description="Share of the shorter text found in the longer: a trimmed copy"
+    )
+    min_shingles: int = Field(
+        12, ge=1, description="Fewer informative 3-word shingles → title only"
+    )
+    title_window_hours: int = Field(72, ge=1, description="Title-only copies must be this close")
+    related_window_hours: int = Field(72, ge=1, description="Related reports must be this close")
+    max_candidates: int = Field(50, ge=1, le=1000, description="Candidates compared per item")
 
 
 Schedule = str  # "daily HH:MM" | "weekly DAY HH:MM" | "cron: m h dom mon dow"
@@ -199,6 +212,14 @@ class RecipientConfig(_Model):
     def _address(cls, value: str) -> str:
         if "@" not in value or any(c in value for c in "\r\n <>"):
             raise ValueError("must be a plain address like name@example.org")
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        from monitor.scheduler.schedules import parse_schedule
+
+        parse_schedule(value)  # ScheduleSyntaxError is a ValueError: file/key/reason
         return value
 
 
@@ -244,6 +265,14 @@ class ScheduleSettings(_Model):
     @classmethod
     def _tz(cls, value: str) -> str:
         return _check_timezone(value)
+
+    @field_validator("upkeep_cron")
+    @classmethod
+    def _upkeep_cron(cls, value: str) -> str:
+        from monitor.scheduler.schedules import parse_crontab
+
+        parse_crontab(value)
+        return value
 
 
 class RetentionSettings(_Model):

@@ -41,16 +41,32 @@ _PERSIAN_MAP = str.maketrans(
         **{chr(0x06F0 + i): str(i) for i in range(10)},  # Persian digits
     }
 )
-_DIACRITICS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed]")
+_DIACRITIC_RANGES = "\u064b-\u065f\u0670\u06d6-\u06ed"
+_DIACRITICS = re.compile(f"[{_DIACRITIC_RANGES}]")
+# str.translate is slow on non-ASCII text; one regex finds the few characters to replace or remove
+# (the map's and the diacritics) instead. Nothing the map produces is a diacritic, so one pass gives
+# what mapping and then removing diacritics would.
+_FOLD_TABLE = {chr(k): (v if isinstance(v, str) else "") for k, v in _PERSIAN_MAP.items()}
+_FOLD_TABLE.update({c: "" for c in map(chr, range(0x064B, 0x06EE)) if _DIACRITICS.match(c)})
+_FOLD_CHARS = re.compile(
+    "["
+    + "".join(re.escape(c) for c in _FOLD_TABLE if not _DIACRITICS.match(c))
+    + _DIACRITIC_RANGES
+    + "]"
+)
+
+
+def _fold_char(match: re.Match[str]) -> str:
+    return _FOLD_TABLE[match.group()]
+
+
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
 def fold(text: str) -> str:
     """Steps 1–4: NFKC, Persian and Russian letter folding, case folding. Keeps punctuation."""
     text = unicodedata.normalize("NFKC", text)
-    text = text.translate(_PERSIAN_MAP)
-    text = _DIACRITICS.sub("", text)
-    return text.casefold()
+    return _FOLD_CHARS.sub(_fold_char, text).casefold()
 
 
 def normalise(text: str, *, keep: str = "") -> str:

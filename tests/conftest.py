@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from monitor.db.engine import Database, normalise_url
 from monitor.db.models import Base
 
-pytest_plugins = ["tests.browser_support"]
+pytest_plugins = ["tests.browser_support", "tests.newsite.fixtures"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

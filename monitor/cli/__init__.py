@@ -26,10 +26,57 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "config": ("monitor.cli.setup", "config_group", "Validate and show the configuration."),
     "db": ("monitor.cli.setup", "db_group", "Database migrations."),
+    "dedup": (
+        "monitor.cli.stories",
+        "dedup_group",
+        "Rebuild stories and the near-duplicate index.",
+    ),
+    "stories": ("monitor.cli.stories", "stories_group", "List, show and split stories."),
+    "crawl": (
+        "monitor.cli.crawl",
+        "crawl_cmd",
+        "Fetch new reporting from the sources (live progress).",
+    ),
+    "digest": (
+        "monitor.cli.digest",
+        "digest_cmd",
+        "Build digests of new stories: --preview, --dry-run or --send.",
+    ),
+    "digests": ("monitor.cli.digest", "digests_group", "List and show past digests."),
+    "demo": (
+        "monitor.cli.demo",
+        "demo_cmd",
+        "Crawl the bundled demo site offline; write a digest page and .eml.",
+    ),
+    "explain": ("monitor.cli.relevance", "explain_cmd", "Show why an item was kept or dropped."),
+    "rescore": (
+        "monitor.cli.relevance",
+        "rescore_cmd",
+        "Judge the archive again after a topic change (--dry-run lists changes).",
+    ),
+    "search": (
+        "monitor.cli.archive",
+        "search_cmd",
+        "Search the archive (query language, filters).",
+    ),
+    "show": ("monitor.cli.archive", "show_cmd", "Show one archived item and why it is relevant."),
+    "export": ("monitor.cli.archive", "export_cmd", "Export items as CSV, JSON Lines or Atom."),
+    "serve": (
+        "monitor.cli.archive",
+        "serve_cmd",
+        "Serve the archive web app (search, stories, feeds).",
+    ),
     "sources": (
         "monitor.cli.sources",
         "sources_group",
         "List, add, remove, import and export sources.",
+    ),
+    "run": ("monitor.cli.run", "run_cmd", "Run the scheduler daemon (crawls, digests, upkeep)."),
+    "status": ("monitor.cli.run", "status_cmd", "Next runs, last results, source health, digests."),
+    "upkeep": (
+        "monitor.cli.run",
+        "upkeep_cmd",
+        "Retention, database optimise and index upkeep, once.",
     ),
 }
 

@@ -205,3 +205,12 @@ def export_opml_cmd(app: AppContext, file: Any) -> None:
     with app.db.session() as session:
         configs = [store.to_config(s) for s in store.list_sources(session)]
     file.write(export_opml(configs))
+
+
+def _attach_status() -> None:
+    from monitor.cli.crawl import sources_status_cmd
+
+    sources_group.add_command(sources_status_cmd, "status")
+
+
+_attach_status()

@@ -19,9 +19,11 @@ The DDL is applied by the initial migration (:func:`fts_upgrade_sql` / :func:`ft
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 
 from monitor.textnorm import fold
 
@@ -121,3 +123,30 @@ def fts_upgrade_sql(dialect: str) -> list[str]:
 
 def fts_downgrade_sql(dialect: str) -> list[str]:
     return {"sqlite": SQLITE_DOWNGRADE, "postgresql": PG_DOWNGRADE}.get(dialect, [])
+
+
+@contextmanager
+def bulk_loading(conn: Connection) -> Iterator[None]:
+    """Load many items fast: on SQLite the per-row index triggers are suspended and the new rows
+    are indexed in one statement at the end (about twice as fast). Only while nothing else writes
+    items. On PostgreSQL the trigger stays (it is cheap there); this is then a no-op."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    last = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM items").scalar_one()
+    for name in ("items_fts_ai", "items_fts_ad", "items_fts_au"):
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+    conn.commit()
+    try:
+        yield
+    finally:
+        conn.rollback()
+        with conn.begin():
+            conn.exec_driver_sql(
+                "INSERT INTO items_fts(rowid, title, body) SELECT id, monitor_fold(title), "
+                "monitor_fold(CASE WHEN text <> '' THEN text ELSE summary END) FROM items "
+                "WHERE id > ?",
+                (last,),
+            )
+            for statement in SQLITE_UPGRADE[1:]:
+                conn.exec_driver_sql(statement)

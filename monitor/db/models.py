@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -305,6 +306,20 @@ class DedupSignature(Base):
     kind: Mapped[str] = mapped_column(String(8))  # text | title
     minhash: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    shingles: Mapped[int] = mapped_column(Integer, default=0)  # distinct shingles behind minhash
+    item_time: Mapped[datetime | None] = mapped_column(nullable=True, index=True)  # matching window
+
+
+class DedupBand(Base):
+    """One LSH band hash of an item: items sharing a band hash are near-copy candidates."""
+
+    __tablename__ = "dedup_bands"
+
+    band_hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    item_time: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class StoryEvent(Base):

@@ -229,11 +229,24 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=8), nullable=False),
     sa.Column('minhash', sa.LargeBinary(), nullable=False),
     sa.Column('created_at', monitor.db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('shingles', sa.Integer(), nullable=False),
+    sa.Column('item_time', monitor.db.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['item_id'], ['items.id'], name=op.f('fk_dedup_signatures_item_id_items'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('item_id', name=op.f('pk_dedup_signatures'))
     )
     with op.batch_alter_table('dedup_signatures', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_dedup_signatures_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_dedup_signatures_item_time'), ['item_time'], unique=False)
+
+    op.create_table('dedup_bands',
+    sa.Column('band_hash', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('item_time', monitor.db.models.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['item_id'], ['items.id'], name=op.f('fk_dedup_bands_item_id_items'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('band_hash', 'item_id', name=op.f('pk_dedup_bands'))
+    )
+    with op.batch_alter_table('dedup_bands', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dedup_bands_item_id'), ['item_id'], unique=False)
 
     op.create_table('digest_items',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -331,7 +344,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_digest_items_digest_id'))
 
     op.drop_table('digest_items')
+    with op.batch_alter_table('dedup_bands', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_dedup_bands_item_id'))
+
+    op.drop_table('dedup_bands')
     with op.batch_alter_table('dedup_signatures', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_dedup_signatures_item_time'))
         batch_op.drop_index(batch_op.f('ix_dedup_signatures_created_at'))
 
     op.drop_table('dedup_signatures')

@@ -1,0 +1,215 @@
+"""Crawl benchmark: our full collection pipeline vs a bare Scrapy crawl of the same pages.
+
+Serves a generated local site (``generate_outlets``: 20 outlets × 50 items, RSS feeds, every
+article page fetched = 1,000 pages) and runs, each in its own child process (Twisted's reactor
+runs once per process):
+
+- **ours**: ``run_crawl`` into a fresh SQLite archive (fetch, parse, known-check, extract, store);
+- **ours + judge/fold**: the same with the default stages (relevance and dedup) — reported, not
+  part of the 1.3× check, which compares collection against bare Scrapy;
+- **baseline**: a bare Scrapy spider with the same HTTP settings that fetches the same feeds,
+  parses them with feedparser, fetches the same article pages and runs the same extractor
+  (:func:`monitor.collect.extract.extract_article`), storing nothing.
+
+Each mode runs ``--repeat`` times (interleaved, fastest run counts: the machine is shared).
+Prints items/s, pages/s, peak memory (max RSS of each child), our time split (fetch = wall time
+not spent in parse/extract/store; parse; extract; store incl. stages) and the ratio of the totals.
+
+    python bench/crawl.py [--outlets 20] [--items 50] [--max-ratio 1.3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CRAWL = {
+    "autothrottle": False,
+    "concurrent_requests": 16,
+    "concurrent_requests_per_domain": 8,
+    "download_timeout_s": 30,
+    "retries": 0,
+    "max_items_per_source": 500,
+}
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run_ours(feeds: list[str], workdir: Path, *, stages: bool) -> dict[str, Any]:
+    from monitor.cli.context import AppContext
+    from monitor.collect.crawl import run_crawl
+    from monitor.config import CrawlSettings, Settings, SourceConfig, load_config
+    from monitor.db.engine import Database
+    from monitor.db.sources import merge_sources
+    from monitor.paths import shipped_config_dir
+
+    base = load_config(shipped_config_dir())
+    settings = Settings(
+        database_url=f"sqlite:///{workdir / 'bench.db'}",
+        data_dir=str(workdir),
+        crawl=CrawlSettings(**CRAWL),  # type: ignore[arg-type]
+    )
+    sources = [
+        SourceConfig(name=f"feed {i}", url=url, kind="rss", language="en", fetch_fulltext=True)
+        for i, url in enumerate(feeds)
+    ]
+    config = type(base)(config_dir=base.config_dir, settings=settings, sources=sources)
+    db = Database.open(config.database_url)
+    with db.session() as session:
+        merge_sources(session, sources, origin="config")
+    del AppContext
+    t0 = time.perf_counter()
+    summary = run_crawl(config, db, trigger="cli", stages=None if stages else [])
+    total = time.perf_counter() - t0
+    t = summary.timings
+    cpu = t.get("parse", 0) + t.get("extract", 0) + t.get("store", 0)
+    return {
+        "total_s": total,
+        "items": summary.new_items,
+        "pages": summary.fetched,
+        "errors": summary.errors,
+        "relevant": summary.relevant_items,
+        "split": {
+            "fetch": max(total - cpu, 0.0),
+            "parse": t.get("parse", 0),
+            "extract": t.get("extract", 0),
+            "store": t.get("store", 0),
+            "stages (in store)": t.get("stages", 0),
+        },
+        "peak_mb": _peak_mb(),
+    }
+
+
+def run_baseline(feeds: list[str]) -> dict[str, Any]:
+    import feedparser
+    import scrapy
+    from scrapy import Request
+
+    from monitor.collect.extract import extract_article
+    from monitor.collect.settings_bridge import scrapy_settings
+    from monitor.config import CrawlSettings
+    from spiders.process import crawler_process
+
+    counts = {"items": 0, "pages": 0}
+
+    class Bare(scrapy.Spider):  # type: ignore[misc]
+        name = "bare"
+
+        async def start(self):  # type: ignore[no-untyped-def]
+            for url in feeds:
+                yield Request(url, callback=self.parse_feed)
+
+        def parse_feed(self, response):  # type: ignore[no-untyped-def]
+            counts["pages"] += 1
+            parsed = feedparser.parse(response.body)
+            for entry in parsed.entries:
+                yield Request(entry.link, callback=self.parse_article)
+
+        def parse_article(self, response):  # type: ignore[no-untyped-def]
+            counts["pages"] += 1
+            if extract_article(response.body, url=response.url) is not None:
+                counts["items"] += 1
+
+    process = crawler_process(scrapy_settings(CrawlSettings(**CRAWL), bare=True))  # type: ignore[arg-type]
+    process.crawl(Bare)
+    t0 = time.perf_counter()
+    process.start()
+    total = time.perf_counter() - t0
+    return {"total_s": total, **counts, "peak_mb": _peak_mb()}
+
+
+def child(mode: str, feeds: list[str], workdir: Path) -> list[str]:
+    args = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        mode,
+        "--workdir",
+        str(workdir),
+    ]
+    proc = subprocess.run(
+        args, input=json.dumps(feeds), capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr[-4000:])
+        raise SystemExit(f"bench: {mode} run failed")
+    return proc.stdout.strip().splitlines()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--outlets", type=int, default=20)
+    parser.add_argument("--items", type=int, default=50)
+    parser.add_argument("--max-ratio", type=float, default=1.3)
+    parser.add_argument("--repeat", type=int, default=2, help="runs per mode; the fastest counts")
+    parser.add_argument("--child", choices=["ours", "ours+stages", "baseline"])
+    parser.add_argument("--workdir")
+    args = parser.parse_args()
+    if args.child:
+        feeds = json.loads(sys.stdin.read())
+        workdir = Path(args.workdir)
+        if args.child == "baseline":
+            result = run_baseline(feeds)
+        else:
+            result = run_ours(feeds, workdir / args.child, stages=args.child == "ours+stages")
+        print(json.dumps(result))
+        return 0
+
+    from monitor.newsite import NewsSite, generate_outlets
+
+    kinds = ("rss", "rss1", "atom")
+    generated = generate_outlets(n_outlets=args.outlets * 3, items_per_feed=args.items, seed=1)
+    # outlets that offer a feed (some generated outlets only have sitemaps and listings)
+    outlets = [o for o in generated if any(o.offers(k) for k in kinds)][: args.outlets]
+    with NewsSite(outlets) as site, tempfile.TemporaryDirectory() as tmp:
+        feeds = [site.feed_url(o.slug, next(k for k in kinds if o.offers(k))) for o in outlets]
+        results: dict[str, dict[str, Any]] = {}
+        for round_no in range(args.repeat):
+            for mode in ("baseline", "ours", "ours+stages"):
+                workdir = Path(tmp) / f"round{round_no}"
+                workdir.mkdir(exist_ok=True)
+                result = json.loads(child(mode, feeds, workdir)[-1])
+                if mode not in results or result["total_s"] < results[mode]["total_s"]:
+                    results[mode] = result
+    ours, base, full = results["ours"], results["baseline"], results["ours+stages"]
+    print(
+        f"site: {len(feeds)} feeds × {args.items} items ({len(feeds) * args.items} article pages)"
+    )
+    rows = (
+        ("baseline (bare Scrapy)", base),
+        ("ours: collect + store", ours),
+        ("ours + judge/fold", full),
+    )
+    for name, r in rows:
+        print(
+            f"{name:24s} total {r['total_s']:7.2f} s  items {r['items']:5d} ({r['items'] / r['total_s']:6.1f}/s)"
+            f"  pages {r['pages']:5d} ({r['pages'] / r['total_s']:6.1f}/s)  peak {r['peak_mb']:6.1f} MB"
+        )
+    for name, r in (("ours", ours), ("ours + judge/fold", full)):
+        print(
+            f"{name}, time split (s): " + ", ".join(f"{k} {v:.2f}" for k, v in r["split"].items())
+        )
+    print(f"ours + judge/fold: {full['errors']} errors, {full['relevant']} relevant items")
+    ratio = ours["total_s"] / base["total_s"]
+    verdict = "OK" if ratio <= args.max_ratio else "TOO SLOW"
+    print(f"ratio ours/baseline: {ratio:.2f} (limit {args.max_ratio}) {verdict}")
+    print(
+        f"ratio ours+judge/fold/baseline: {full['total_s'] / base['total_s']:.2f} (informational)"
+    )
+    return 0 if ratio <= args.max_ratio else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

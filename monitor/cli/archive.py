@@ -1,0 +1,258 @@
+"""``monitor search | show | export | serve``: review the archive from the shell or a browser."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.table import Table
+
+from monitor.cli.context import AppContext, pass_app
+from monitor.errors import MonitorError
+from monitor.search.export import ExportFormat, csv_row, write_export
+from monitor.search.filters import (
+    RELEVANCE_CHOICES,
+    SORT_CHOICES,
+    Relevance,
+    SearchFilters,
+    filters_from_mapping,
+)
+from monitor.search.records import EXPORT_FIELDS
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def filter_options(default_relevance: Relevance) -> Callable[[F], F]:
+    """The filter options shared by ``search`` and ``export``."""
+
+    def decorate(func: F) -> F:
+        opts = [
+            click.option(
+                "--from", "date_from", metavar="YYYY-MM-DD", help="Published on or after."
+            ),
+            click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Published on or before."),
+            click.option("--source", "sources", multiple=True, help="Source name (repeatable)."),
+            click.option(
+                "--language", "languages", multiple=True, help="en, ru or fa (repeatable)."
+            ),
+            click.option("--theme", "themes", multiple=True, help="Theme tag (repeatable)."),
+            click.option("--figure", "figures", multiple=True, help="Key figure (repeatable)."),
+            click.option(
+                "--relevance",
+                type=click.Choice(RELEVANCE_CHOICES),
+                default=default_relevance,
+                show_default=True,
+                help="Relevant items, irrelevant ones, or all.",
+            ),
+            click.option("--story", "story", type=int, help="Only items of this story."),
+        ]
+        for opt in reversed(opts):
+            func = opt(func)
+        return func
+
+    return decorate
+
+
+def _filters(
+    query: str, params: dict[str, Any], default: Relevance, sort: str = "newest"
+) -> SearchFilters:
+    mapping: dict[str, Any] = {
+        "q": query,
+        "from": params.get("date_from"),
+        "to": params.get("date_to"),
+        "source": list(params.get("sources") or ()),
+        "language": list(params.get("languages") or ()),
+        "theme": list(params.get("themes") or ()),
+        "figure": list(params.get("figures") or ()),
+        "relevance": params.get("relevance"),
+        "story": str(params["story"]) if params.get("story") is not None else None,
+        "sort": sort,
+    }
+    return filters_from_mapping(mapping, default_relevance=default)
+
+
+@click.command("search")
+@click.argument("query", required=False, default="")
+@filter_options("relevant")
+@click.option("--sort", type=click.Choice(SORT_CHOICES), default="newest", show_default=True)
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Per page."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@pass_app
+def search_cmd(
+    app: AppContext, /, query: str, sort: str, page: int, limit: int, fmt: str, **params: Any
+) -> None:
+    """Search the archive. QUERY: words, "phrases", prefix*, AND, OR, NOT/-, (parentheses).
+
+    Without QUERY, lists the newest items that pass the filters.
+    """
+    from monitor.db.search import search
+
+    try:
+        filters = _filters(query, params, "relevant", sort)
+        with app.db.session() as session:
+            result = search(session, filters, page=page, page_size=limit)
+    except MonitorError as exc:
+        _fail(str(exc))
+        return
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "query": filters.query,
+                    "page": result.page,
+                    "total": result.total,
+                    "total_capped": result.capped,
+                    "has_next": result.has_next,
+                    "items": [r.to_dict() for r in result.records],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    if fmt == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(EXPORT_FIELDS)
+        for record in result.records:
+            writer.writerow(csv_row(record))
+        return
+    table = Table(title=f"{result.total_label} item(s), page {result.page}")
+    for col in ("id", "date", "lang", "source", "title", "themes", "story"):
+        table.add_column(col, overflow="fold")
+    for r in result.records:
+        table.add_row(
+            str(r.id),
+            r.date.strftime("%Y-%m-%d %H:%M"),
+            r.language or "",
+            r.source,
+            r.title,
+            ", ".join(r.themes),
+            f"{r.story} ({r.story_role})" if r.story else "",
+        )
+    app.console.print(table, markup=False)
+    if result.has_next:
+        app.err_console.print(f"more: --page {result.page + 1}", markup=False)
+
+
+@click.command("show")
+@click.argument("item_id", type=int)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@pass_app
+def show_cmd(app: AppContext, item_id: int, fmt: str) -> None:
+    """Show one item: metadata, why it is relevant, its story and its text."""
+    from monitor.db.search import get_item, get_record
+
+    with app.db.session() as session:
+        record = get_record(session, item_id)
+        item = get_item(session, item_id)
+        explanation = item.explanation if item else None
+    if record is None:
+        _fail(f"archive: no item {item_id}; find ids with `monitor search`")
+        return
+    if fmt == "json":
+        data = record.to_dict() | {"explanation": explanation}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    lines = [
+        f"#{record.id}  {record.title}",
+        f"source:     {record.source} ({record.language or '?'})",
+        f"published:  {record.published_at.isoformat() if record.published_at else '-'}",
+        f"first seen: {record.first_seen_at.isoformat()}",
+        f"url:        {record.url}",
+        f"canonical:  {record.canonical_url}",
+        f"relevant:   {'yes' if record.relevant else 'no'} (score {record.score})",
+        f"themes:     {', '.join(record.themes) or '-'}",
+        f"figures:    {', '.join(record.figures) or '-'}",
+        f"story:      {record.story} ({record.story_role})" if record.story else "story:      -",
+    ]
+    if explanation:
+        lines.append("why:        " + json.dumps(explanation, ensure_ascii=False))
+    lines += ["", record.text]
+    click.echo("\n".join(lines))
+
+
+@click.command("export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl", "atom"]),
+    required=True,
+    help="Output format.",
+)
+@click.option("--query", "-q", "query", default="", help="Only items matching this search query.")
+@filter_options("all")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File (default: stdout).",
+)
+@click.option("--batch-size", type=click.IntRange(10, 100_000), default=1000, show_default=True)
+@pass_app
+def export_cmd(
+    app: AppContext,
+    /,
+    fmt: ExportFormat,
+    query: str,
+    output: Path | None,
+    batch_size: int,
+    **params: Any,
+) -> None:
+    """Export items (default: the whole archive, irrelevant items included), oldest first."""
+    from monitor.db.search import iter_records
+
+    try:
+        filters = _filters(query, params, "all")
+        filters.parsed()
+    except MonitorError as exc:
+        _fail(str(exc))
+        return
+    title = f"{app.config.settings.digest.title} export"
+    with app.db.session() as session:
+        records = iter_records(session, filters, batch_size=batch_size)
+        if output is None:
+            n = write_export(records, sys.stdout, fmt, title=title)
+        else:
+            with output.open("w", encoding="utf-8", newline="") as fh:
+                n = write_export(records, fh, fmt, title=title)
+    click.echo(f"exported {n} item(s)", err=True)
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="Interface (default: web.host, 127.0.0.1).")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=None, help="Port (default: web.port)."
+)
+@pass_app
+def serve_cmd(app: AppContext, host: str | None, port: int | None) -> None:
+    """Serve the archive web app. Binding beyond loopback needs MONITOR_WEB_TOKEN."""
+    from monitor.web.server import check_bind, serve
+
+    web = app.config.settings.web
+    try:
+        check_bind(host or web.host, web.token.get_secret_value() if web.token else None)
+        serve(app.config, app.db, host=host or web.host, port=port or web.port)
+    except MonitorError as exc:
+        _fail(str(exc))

@@ -1,0 +1,198 @@
+"""``monitor crawl`` and ``monitor sources status``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from monitor.cli.context import AppContext, pass_app
+from monitor.collect.collector import ProgressEvent
+from monitor.collect.crawl import CrawlSummary, run_crawl
+from monitor.db.models import FetchState, Source
+from monitor.db.runs import source_health
+
+
+def _ago(when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return "never"
+    delta = now - when
+    seconds = int(delta.total_seconds())
+    future = seconds < 0
+    seconds = abs(seconds)
+    if seconds < 90:
+        text = f"{seconds}s"
+    elif seconds < 5400:
+        text = f"{seconds // 60}m"
+    elif seconds < 172800:
+        text = f"{seconds // 3600}h"
+    else:
+        text = f"{seconds // 86400}d"
+    return f"in {text}" if future else f"{text} ago"
+
+
+def _summary_table(summary: CrawlSummary) -> Table:
+    table = Table(title=f"crawl run {summary.run_id}: {summary.status}")
+    for col in ("source", "status", "http", "fetched", "new", "known", "errors", "message"):
+        table.add_column(col, overflow="fold")
+    for s in summary.sources:
+        message = next((m for m in s.messages if not m.startswith("warning:")), "")
+        message = message or (s.messages[0] if s.messages else "")
+        table.add_row(
+            s.name,
+            s.status,
+            str(s.http_status or ""),
+            str(s.fetched),
+            str(s.new_items),
+            str(s.known_items),
+            str(s.errors),
+            message[:160],
+        )
+    return table
+
+
+@click.command("crawl")
+@click.option(
+    "--source", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable)."
+)
+@click.option(
+    "--due", is_flag=True, help="Only sources whose poll interval (or back-off) has elapsed."
+)
+@click.option("--no-fulltext", is_flag=True, help="Never fetch article pages.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the run summary as JSON (no live progress)."
+)
+@click.option(
+    "--trigger", default="cli", hidden=True, type=click.Choice(["cli", "scheduler", "demo"])
+)
+@pass_app
+def crawl_cmd(
+    app: AppContext,
+    sources: tuple[str, ...],
+    due: bool,
+    no_fulltext: bool,
+    as_json: bool,
+    trigger: str,
+) -> None:
+    """Fetch new reporting from the sources, store it, judge it and fold copies.
+
+    Exits 1 when every source failed.
+    """
+    config, db = app.config, app.db
+    if as_json:
+        summary = run_crawl(
+            config,
+            db,
+            source_names=sources or None,
+            due_only=due,
+            fulltext=not no_fulltext,
+            trigger=trigger,
+        )
+        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False, default=str))
+    else:
+        with Progress(
+            TextColumn("[bold]crawl"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn(
+                "sources · {task.fields[new]} new · {task.fields[errors]} errors · {task.fields[last]}"
+            ),
+            TimeElapsedColumn(),
+            console=app.err_console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("crawl", total=None, new=0, errors=0, last="")
+
+            def on_progress(event: ProgressEvent) -> None:
+                bar.update(
+                    task,
+                    total=event.sources_total,
+                    completed=event.sources_done,
+                    new=event.new_items,
+                    errors=event.errors,
+                    last=f"{event.source}: {event.status}",
+                )
+
+            summary = run_crawl(
+                config,
+                db,
+                source_names=sources or None,
+                due_only=due,
+                fulltext=not no_fulltext,
+                trigger=trigger,
+                progress=on_progress,
+            )
+        app.console.print(_summary_table(summary))
+        app.console.print(
+            f"{summary.sources_ok}/{summary.sources_total} sources ok, {summary.fetched} fetched, "
+            f"{summary.new_items} new, {summary.revised_items} revised, {summary.known_items} known, "
+            f"{summary.relevant_items} relevant, {summary.copies_folded} copies folded, "
+            f"{summary.errors} errors in {summary.duration_s:.1f}s"
+        )
+    app.close()
+    if summary.all_failed:
+        sys.exit(1)
+
+
+def _state_dict(src: Source, st: FetchState | None) -> dict[str, Any]:
+    def iso(when: datetime | None) -> str | None:
+        return when.isoformat() if when else None
+
+    return {
+        "name": src.name,
+        "enabled": src.enabled,
+        "kind": src.kind,
+        "last_attempt_at": iso(st.last_attempt_at) if st else None,
+        "last_success_at": iso(st.last_success_at) if st else None,
+        "last_status": st.last_status if st else None,
+        "last_error": st.last_error if st else None,
+        "last_error_at": iso(st.last_error_at) if st else None,
+        "consecutive_failures": (st.consecutive_failures or 0) if st else 0,
+        "next_due_at": iso(st.next_due_at) if st else None,
+        "retry_after_until": iso(st.retry_after_until) if st else None,
+    }
+
+
+def _health(src: Source, st: FetchState | None) -> str:
+    if not src.enabled:
+        return "disabled"
+    if st is None or st.last_attempt_at is None:
+        return "new"
+    if st.consecutive_failures:
+        return f"[red]failing[/red] ({st.last_status or '-'})"
+    return "[green]ok[/green]"
+
+
+@click.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def sources_status_cmd(app: AppContext, as_json: bool) -> None:
+    """Per-source health: last success, last error, consecutive failures, next due."""
+    now = datetime.now(UTC)
+    with app.db.session() as session:
+        rows = source_health(session)
+        if as_json:
+            click.echo(json.dumps([_state_dict(s, st) for s, st in rows], ensure_ascii=False))
+            return
+        table = Table(title=f"{len(rows)} source(s)")
+        for col in ("name", "health", "last success", "failures", "next due", "last error"):
+            table.add_column(col, overflow="fold")
+        for src, st in rows:
+            error = ""
+            if st is not None and st.last_error:
+                error = f"{st.last_error[:120]} ({_ago(st.last_error_at, now)})"
+            due = st.next_due_at if st is not None else None
+            table.add_row(
+                src.name,
+                _health(src, st),
+                _ago(st.last_success_at if st else None, now),
+                str(st.consecutive_failures if st else 0),
+                "now" if due is None or due <= now else _ago(due, now),
+                error,
+            )
+    app.console.print(table)

@@ -1,0 +1,241 @@
+"""``run_crawl``: one crawl run, read top to bottom like the data flow.
+
+1. pick the sources (named ones, or every enabled one; ``due_only``: poll interval and back-off
+   elapsed, no ``Retry-After`` pending);
+2. record a ``crawl_runs`` row (status ``running``);
+3. fetch → parse → known? → extract → store + judge + fold, in one Scrapy crawl in this process
+   (:mod:`spiders.collect`, :mod:`spiders.pipelines`); each source's outcome and fetch state are
+   written as soon as that source is done;
+4. close the run row with totals, stage counts and the time split.
+
+Twisted's reactor runs once per process: a second ``run_crawl`` in the same process raises
+:class:`CrawlError`; callers that crawl repeatedly spawn ``python -m monitor crawl``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from monitor.collect.collector import Collector, Progress
+from monitor.collect.records import SourceJob
+from monitor.collect.settings_bridge import scrapy_settings
+from monitor.config import AppConfig, CrawlSettings
+from monitor.db.engine import Database
+from monitor.db.models import FetchState, Source
+from monitor.db.runs import finish_run, run_sources, select_sources, start_run
+from monitor.errors import MonitorError
+from monitor.pipeline import ItemStage
+
+log = logging.getLogger(__name__)
+
+
+class CrawlError(MonitorError):
+    """The crawl could not run at all (unknown source name, reactor already used)."""
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    name: str
+    status: str
+    http_status: int | None
+    fetched: int
+    new_items: int
+    known_items: int
+    errors: int
+    messages: list[str]
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class CrawlSummary:
+    run_id: int
+    status: str  # ok | partial | failed | empty
+    sources_total: int
+    sources_ok: int
+    sources_failed: int
+    fetched: int
+    new_items: int
+    known_items: int
+    revised_items: int
+    relevant_items: int
+    copies_folded: int
+    errors: int
+    duration_s: float
+    timings: dict[str, float] = field(default_factory=dict)
+    sources: list[SourceResult] = field(default_factory=list)
+
+    @property
+    def all_failed(self) -> bool:
+        return self.sources_total > 0 and self.sources_failed == self.sources_total
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def make_job(src: Source, state: FetchState | None, crawl: CrawlSettings) -> SourceJob:
+    if src.fetch_fulltext is True:
+        fulltext = "always"
+    elif src.fetch_fulltext is False or not crawl.fetch_fulltext:
+        fulltext = "never"
+    else:
+        fulltext = "short"
+    selectors = src.selectors or {}
+    since = None
+    if state is not None:
+        since = state.last_item_at or state.last_success_at
+    return SourceJob(
+        source_id=src.id,
+        name=src.name,
+        url=src.url,
+        kind=src.kind,
+        language=src.language,
+        fulltext=fulltext,  # type: ignore[arg-type]
+        selectors_css=selectors.get("article_links_css"),
+        selectors_xpath=selectors.get("article_links_xpath"),
+        etag=state.etag if state else None,
+        last_modified=state.last_modified if state else None,
+        since=since,
+        poll_interval_minutes=src.poll_interval_minutes,
+    )
+
+
+def _run_status(totals: dict[str, Any]) -> str:
+    if totals["sources_total"] == 0:
+        return "empty"
+    if totals["sources_failed"] == totals["sources_total"]:
+        return "failed"
+    if totals["sources_failed"]:
+        return "partial"
+    return "ok"
+
+
+def run_crawl(
+    config: AppConfig,
+    db: Database,
+    *,
+    source_names: Sequence[str] | None = None,
+    due_only: bool = False,
+    fulltext: bool = True,
+    trigger: str = "cli",
+    progress: Progress | None = None,
+    stages: Sequence[ItemStage] | None = None,
+) -> CrawlSummary:
+    """Crawl the chosen sources once, in this process (see the module docstring)."""
+    crawl = config.settings.crawl
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    with db.session() as session:
+        rows = select_sources(session, names=source_names, due_only=due_only, now=now)
+        if source_names:
+            missing = sorted(set(source_names) - {src.name for src, _ in rows})
+            if missing and not due_only:
+                raise CrawlError(
+                    f"crawl: no source named {', '.join(map(repr, missing))} (see `monitor sources list`)"
+                )
+        jobs = [make_job(src, state, crawl) for src, state in rows]
+        options = {
+            "sources": list(source_names or []),
+            "due_only": due_only,
+            "fulltext": fulltext,
+        }
+        run = start_run(
+            session,
+            trigger=trigger,
+            options=options,
+            sources_total=len(jobs),
+            pid=os.getpid(),
+            now=now,
+        )
+        run_id = run.id
+    if stages is None:
+        from monitor.collect.stages import default_stages
+
+        stages = default_stages(config, db)
+    collector = Collector(
+        db, crawl, jobs, run_id=run_id, stages=stages, progress=progress, fulltext=fulltext
+    )
+    message = ""
+    status = "empty"
+    try:
+        if jobs:
+            _crawl_in_process(collector, jobs, crawl, fulltext=fulltext)
+    except CrawlError:
+        raise
+    except BaseException as exc:
+        message = f"crawl aborted: {type(exc).__name__}: {exc}"
+        status = "aborted"
+        raise
+    finally:
+        collector.finish()
+        totals = collector.totals()
+        if status != "aborted":
+            status = _run_status(totals)
+        timings: dict[str, float] = {k: round(v, 3) for k, v in collector.timings.items()}
+        duration = time.perf_counter() - started
+        timings["total"] = round(duration, 3)
+        with db.session() as session:
+            finish_run(
+                session,
+                run_id,
+                finished_at=datetime.now(UTC),
+                status=status,
+                stats={"timings": timings, "stages": dict(collector.ctx.stats)},
+                message=message,
+                **totals,
+            )
+    with db.session() as session:
+        results = [
+            SourceResult(
+                name=name,
+                status=row.status,
+                http_status=row.http_status,
+                fetched=row.fetched,
+                new_items=row.new_items,
+                known_items=row.known_items,
+                errors=row.errors,
+                messages=list(row.messages or []),
+                duration_s=row.duration_s,
+            )
+            for row, name in run_sources(session, run_id)
+        ]
+    return CrawlSummary(
+        run_id=run_id,
+        status=status,
+        duration_s=round(duration, 3),
+        timings=timings,
+        sources=results,
+        **totals,
+    )
+
+
+def _crawl_in_process(
+    collector: Collector, jobs: Sequence[SourceJob], crawl: CrawlSettings, *, fulltext: bool
+) -> None:
+    import sys
+
+    reactor = sys.modules.get("twisted.internet.reactor")
+    if reactor is not None and getattr(reactor, "_startedBefore", False):
+        raise CrawlError(
+            "crawl: this process has crawled once already; run `python -m monitor crawl`"
+        )
+    from spiders.collect import CollectSpider
+    from spiders.process import crawler_process
+
+    process = crawler_process(scrapy_settings(crawl))
+    process.crawl(
+        CollectSpider,
+        collector=collector,
+        jobs=list(jobs),
+        fulltext=fulltext,
+        fulltext_min_chars=crawl.fulltext_min_chars,
+        max_items=crawl.max_items_per_source,
+        timeout_s=crawl.download_timeout_s,
+        max_body_bytes=crawl.max_body_bytes,
+    )
+    process.start(stop_after_crawl=True, install_signal_handlers=True)

@@ -1,0 +1,199 @@
+"""Feed parsing: RSS 0.9x/1.0/2.0 and Atom bytes → :class:`ParsedFeed`. feedparser stays in here.
+
+Steps: refuse DTD/entity declarations (:mod:`monitor.collect.xmlsafety`); decode the bytes with
+:func:`monitor.collect.charset.decode_bytes` (declared charsets are often wrong); hand feedparser
+UTF-8 with the original URL as ``content-location`` so relative links resolve; then turn every
+entry into a :class:`FeedEntry` (plain text, absolute http(s) URL, UTC date with a quality flag).
+
+Outcomes: entries plus warnings (a malformed feed whose entries could be recovered keeps them and
+says so); :class:`FeedParseError` when nothing usable is there (HTML page instead of a feed,
+unparseable XML). A valid feed with no entries is not an error (a warning is returned).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import warnings as py_warnings
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import feedparser
+
+from monitor.collect.charset import decode_bytes
+from monitor.collect.dates import judge_date
+from monitor.collect.records import FeedEntry, ParsedFeed
+from monitor.collect.text import clean_line, html_to_text
+from monitor.collect.xmlsafety import check_xml_safe
+from monitor.errors import FeedParseError
+from monitor.urls import is_fetchable_link
+
+log = logging.getLogger(__name__)
+
+_XML_DECL_ENCODING = re.compile(r"^(\s*<\?xml[^>]*?)\s+encoding\s*=\s*[\"'][^\"']*[\"']", re.I)
+_HTML_START = re.compile(r"^\s*(<!DOCTYPE\s+html|<html[\s>]|<head[\s>]|<body[\s>])", re.I)
+
+# feedparser's own sanitiser may resolve odd character references to these; we store text only
+MAX_TITLE = 1000
+MAX_SUMMARY = 20_000
+MAX_TEXT = 500_000
+
+
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+
+
+def _valid_xml_char(cp: int) -> bool:
+    return (
+        cp in (0x9, 0xA, 0xD)
+        or 0x20 <= cp <= 0xD7FF
+        or 0xE000 <= cp <= 0xFFFD
+        or 0x10000 <= cp <= 0x10FFFF
+    )
+
+
+def drop_bad_char_refs(text: str) -> str:
+    """Remove character references to code points XML forbids (NUL, surrogates, > U+10FFFF):
+    parsers raise on them, and they carry no text."""
+
+    def repl(m: re.Match[str]) -> str:
+        cp = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+        return m.group(0) if _valid_xml_char(cp) else ""
+
+    return _CHAR_REF.sub(repl, text) if "&#" in text else text
+
+
+def looks_like_html(text: str) -> bool:
+    return bool(_HTML_START.match(text[:2048]))
+
+
+def parse_feed(
+    body: bytes,
+    *,
+    feed_url: str,
+    content_type: str = "",
+    max_entries: int = 500,
+    now: datetime | None = None,
+) -> ParsedFeed:
+    """Parse feed bytes. Raises :class:`FeedParseError` (or its subclass ``UnsafeDocumentError``)."""
+    if not body.strip():
+        raise FeedParseError(f"feeds: {feed_url} returned an empty body; check the feed URL")
+    check_xml_safe(body, what=feed_url)
+    text, codec = decode_bytes(body, content_type)
+    text = text.replace("\x00", "")
+    if looks_like_html(text):
+        raise FeedParseError(
+            f"feeds: {feed_url} is an HTML page, not a feed; use `monitor sources add` on the "
+            "site to find its feed, or kind: listing"
+        )
+    text = drop_bad_char_refs(text)
+    utf8 = _XML_DECL_ENCODING.sub(r"\1", text, count=1).encode("utf-8", "replace")
+    headers = {"content-location": feed_url, "content-type": "application/xml; charset=utf-8"}
+    try:
+        parsed: Any = feedparser.parse(utf8, response_headers=headers, sanitize_html=True)
+    except Exception as exc:  # feedparser raises odd errors on odd character references
+        raise FeedParseError(
+            f"feeds: {feed_url} could not be parsed: {type(exc).__name__}: {exc}"
+        ) from None
+    warnings: list[str] = []
+    entries_raw = list(parsed.get("entries") or [])
+    if parsed.get("bozo"):
+        reason = str(parsed.get("bozo_exception") or "malformed XML")[:300]
+        if not entries_raw and not parsed.get("version"):
+            raise FeedParseError(f"feeds: {feed_url} is not a readable feed: {reason}")
+        warnings.append(f"malformed feed, recovered {len(entries_raw)} entries: {reason}")
+    if not parsed.get("version") and not entries_raw:
+        raise FeedParseError(f"feeds: {feed_url} is not an RSS or Atom feed")
+    if not entries_raw:
+        warnings.append("feed has no entries")
+    channel = parsed.get("feed") or {}
+    base = str(channel.get("link") or feed_url)
+    entries: list[FeedEntry] = []
+    skipped = 0
+    for raw in entries_raw[:max_entries]:
+        try:
+            with py_warnings.catch_warnings():
+                # feedparser warns when `updated*` falls back to `published*`; we ask for both
+                py_warnings.simplefilter("ignore", DeprecationWarning)
+                entry = _to_entry(raw, feed_url=feed_url, base=base, now=now)
+        except Exception as exc:  # one odd entry never loses the others
+            warnings.append(f"entry skipped: {type(exc).__name__}: {str(exc)[:200]}")
+            continue
+        if entry is None:
+            skipped += 1
+            continue
+        entries.append(entry)
+    if skipped:
+        warnings.append(f"{skipped} entries without a usable http(s) link were skipped")
+    if codec not in ("utf-8", "ascii"):
+        log.debug("Feed decoded url=%s codec=%s", feed_url, codec)
+    return ParsedFeed(
+        title=clean_line(html_to_text(str(channel.get("title") or ""), single_line=True))[
+            :MAX_TITLE
+        ],
+        entries=entries,
+        warnings=warnings,
+        link=str(channel.get("link") or ""),
+    )
+
+
+def _detail_text(value: Any, detail: Any, *, single_line: bool) -> str:
+    raw = str(value or "")
+    kind = str((detail or {}).get("type") or "text/html")
+    if "html" in kind or "<" in raw:
+        return html_to_text(raw, single_line=single_line)
+    return clean_line(raw) if single_line else html_to_text(raw)
+
+
+def _pick_link(raw: Any, feed_url: str, base: str) -> str | None:
+    candidates: list[str] = []
+    if raw.get("link"):
+        candidates.append(str(raw["link"]))
+    for link in raw.get("links") or []:
+        if link.get("rel", "alternate") == "alternate" and link.get("href"):
+            candidates.append(str(link["href"]))
+    guid = raw.get("id")
+    if guid and raw.get("guidislink", False):
+        candidates.append(str(guid))
+    for cand in candidates:
+        url = urljoin(base if base.startswith("http") else feed_url, cand.strip())
+        if is_fetchable_link(url):
+            return url
+    return None
+
+
+def _to_entry(raw: Any, *, feed_url: str, base: str, now: datetime | None) -> FeedEntry | None:
+    url = _pick_link(raw, feed_url, base)
+    if url is None:
+        return None
+    title = _detail_text(raw.get("title"), raw.get("title_detail"), single_line=True)[:MAX_TITLE]
+    summary = _detail_text(raw.get("summary"), raw.get("summary_detail"), single_line=False)
+    contents = raw.get("content") or []
+    text = ""
+    if contents:
+        best = max(contents, key=lambda c: len(str(c.get("value") or "")))
+        text = _detail_text(best.get("value"), best, single_line=False)
+    if text and summary == text:
+        summary = ""
+    published_parsed = raw.get("published_parsed") or raw.get("updated_parsed")
+    published_raw = raw.get("published") or raw.get("updated")
+    value: time.struct_time | str | None = published_parsed or published_raw
+    published_at, quality = judge_date(value, now=now)
+    if published_parsed is None and published_raw and quality == "ok":
+        quality = "ok"
+    guid = raw.get("id")
+    author = clean_line(str(raw.get("author") or "")) or None
+    language = raw.get("language") or None
+    return FeedEntry(
+        url=url,
+        title=title,
+        guid=clean_line(str(guid))[:2000] if guid else None,
+        summary=summary[:MAX_SUMMARY],
+        text=text[:MAX_TEXT],
+        author=author[:300] if author else None,
+        language=str(language)[:8] if language else None,
+        published_at=published_at,
+        date_quality=quality,
+        arrived_via="feed",
+    )

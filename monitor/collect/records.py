@@ -1,0 +1,86 @@
+"""Value objects passed between the collection stages. No Scrapy or feedparser type appears here.
+
+All datetimes are timezone-aware UTC. ``date_quality`` says how trustworthy ``published_at`` is:
+``ok``, ``missing`` (no date given), ``unparseable`` (a date we could not read), ``future`` (more
+than a day ahead of the clock) or ``implausible`` (before 1990); in every case but ``ok`` the
+date is ``None`` — a date is never invented.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+ArrivedVia = Literal["feed", "sitemap", "listing", "manual"]
+DateQuality = Literal["ok", "missing", "unparseable", "future", "implausible"]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One entry of a feed, sitemap or listing page, normalised (plain text, absolute URL)."""
+
+    url: str
+    title: str = ""
+    guid: str | None = None
+    summary: str = ""
+    text: str = ""  # full text when the feed carries it (content:encoded, atom:content)
+    author: str | None = None
+    language: str | None = None
+    published_at: datetime | None = None
+    date_quality: DateQuality = "missing"
+    arrived_via: ArrivedVia = "feed"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    title: str
+    entries: list[FeedEntry]
+    warnings: list[str] = field(default_factory=list)
+    link: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRecord:
+    """What full-text extraction found on an article page."""
+
+    url: str
+    text: str
+    title: str = ""
+    author: str | None = None
+    published_at: datetime | None = None
+    date_quality: DateQuality = "missing"
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CollectedItem:
+    """An entry ready to store: the entry, its identity and the article (when one was fetched)."""
+
+    source_id: int
+    entry: FeedEntry
+    canonical_url: str
+    entry_key: str
+    article: ArticleRecord | None = None
+    fulltext_status: Literal["none", "ok", "failed", "skipped", "copied"] = "none"
+    # the spider's look-up found no stored item for this entry (the store then skips its own;
+    # the unique constraint still catches a concurrent insert)
+    looked_up_new: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SourceJob:
+    """One source to crawl in this run, with what the last runs left behind."""
+
+    source_id: int
+    name: str
+    url: str
+    kind: str  # rss | atom | sitemap | listing
+    language: str
+    fulltext: Literal["always", "short", "never"]
+    selectors_css: str | None = None
+    selectors_xpath: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    since: datetime | None = None  # last successful crawl (sitemaps: only newer entries)
+    poll_interval_minutes: int = 60

@@ -1,0 +1,104 @@
+"""Storing one collected entry: a new item, a revision of a known one, or nothing (known).
+
+Identity within a source is the entry key (GUID → canonical URL → title, see
+:func:`monitor.dedup.keys.entry_key`); a stored item of the same source with the same canonical
+URL is the same item too. For a known item, a changed title, summary or (when the text came from
+the feed itself) text is a **revision**: the old values go to ``item_revisions``, the item gets
+the new ones and ``revision + 1``, and the pipeline stages run again. Published and first-seen
+times are kept apart; a revision never moves ``first_seen_at``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy.orm import Session
+
+from monitor.collect.records import CollectedItem
+from monitor.db.items import add_revision, get_item_for_entry, insert_item
+from monitor.db.models import Item
+from monitor.dedup.keys import content_fingerprint, title_key
+
+Outcome = Literal["new", "revised", "known"]
+
+
+def _text_of(item: CollectedItem) -> str:
+    if item.article is not None and item.article.text:
+        return item.article.text
+    return item.entry.text or item.entry.summary
+
+
+def store_collected(
+    session: Session,
+    item: CollectedItem,
+    *,
+    run_id: int | None,
+    now: datetime,
+    declared_language: str | None,
+) -> tuple[Outcome, Item | None]:
+    """Insert or revise; returns the outcome and the row the stages should see (None if known)."""
+    entry, article = item.entry, item.article
+    if not item.looked_up_new:
+        existing = get_item_for_entry(session, item.source_id, item.entry_key, item.canonical_url)
+        if existing is not None:
+            return _maybe_revise(session, existing, item, now=now)
+    title = entry.title or (article.title if article else "") or ""
+    text = _text_of(item)
+    published_at, quality = entry.published_at, entry.date_quality
+    if published_at is None and article is not None and article.published_at is not None:
+        published_at, quality = article.published_at, article.date_quality
+    elif published_at is None and article is not None and quality == "missing":
+        quality = article.date_quality
+    row = insert_item(
+        session,
+        source_id=item.source_id,
+        run_id=run_id,
+        entry_key=item.entry_key,
+        url=entry.url,
+        canonical_url=item.canonical_url,
+        guid=entry.guid,
+        title=title,
+        summary=entry.summary,
+        text=text,
+        author=entry.author or (article.author if article else None),
+        language=entry.language or (article.language if article else None),
+        declared_language=declared_language,
+        published_at=published_at,
+        date_quality=quality,
+        first_seen_at=now,
+        updated_at=now,
+        arrived_via=entry.arrived_via,
+        fulltext_status=item.fulltext_status,
+        revision=1,
+        content_hash=content_fingerprint(title, text),
+        title_key=title_key(title),
+    )
+    return "new", row
+
+
+def _maybe_revise(
+    session: Session, row: Item, item: CollectedItem, *, now: datetime
+) -> tuple[Outcome, Item | None]:
+    entry = item.entry
+    new_title = entry.title or row.title
+    new_summary = entry.summary if entry.arrived_via == "feed" else row.summary
+    new_text = row.text
+    if (
+        row.fulltext_status == "none"
+        and entry.arrived_via == "feed"
+        and (entry.text or entry.summary)
+    ):
+        new_text = entry.text or entry.summary
+    if item.article is not None and item.article.text:
+        new_text = item.article.text
+    if (new_title, new_summary, new_text) == (row.title, row.summary, row.text):
+        return "known", None
+    add_revision(session, row, now=now)
+    row.title, row.summary, row.text = new_title, new_summary, new_text
+    row.revision += 1
+    row.updated_at = now
+    row.content_hash = content_fingerprint(new_title, new_text)
+    row.title_key = title_key(new_title)
+    session.flush()
+    return "revised", row

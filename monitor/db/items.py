@@ -1,0 +1,122 @@
+"""Item queries used by collection: what is known already, inserting items, revisions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from monitor.db.models import Item, ItemRevision
+
+_CHUNK = 400
+
+
+@dataclass(frozen=True, slots=True)
+class KnownItem:
+    id: int
+    source_id: int
+    entry_key: str
+    canonical_url: str
+    title: str
+    text: str
+    author: str | None
+    fulltext_status: str
+    published_at: datetime | None
+    date_quality: str
+
+
+def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    for i in range(0, len(values), _CHUNK):
+        yield values[i : i + _CHUNK]
+
+
+def find_known(
+    session: Session, source_id: int, entry_keys: Sequence[str], canonical_urls: Sequence[str]
+) -> tuple[dict[str, KnownItem], dict[str, KnownItem]]:
+    """Stored items matching an entry: ``(by entry key in this source, by canonical URL anywhere)``.
+
+    A match by canonical URL in *this* source is returned under the entry key too (the GUID may
+    have changed while the URL stayed).
+    """
+    by_key: dict[str, KnownItem] = {}
+    by_url: dict[str, KnownItem] = {}
+    cols = (
+        Item.id,
+        Item.source_id,
+        Item.entry_key,
+        Item.canonical_url,
+        Item.title,
+        Item.text,
+        Item.author,
+        Item.fulltext_status,
+        Item.published_at,
+        Item.date_quality,
+    )
+    for chunk in _chunks(list(dict.fromkeys(entry_keys))):
+        stmt = select(*cols).where(Item.source_id == source_id, Item.entry_key.in_(chunk))
+        for row in session.execute(stmt):
+            by_key[row.entry_key] = KnownItem(**row._asdict())
+    for chunk in _chunks(list(dict.fromkeys(canonical_urls))):
+        stmt = select(*cols).where(Item.canonical_url.in_(chunk))
+        for row in session.execute(stmt):
+            known = KnownItem(**row._asdict())
+            prev = by_url.get(known.canonical_url)
+            # prefer this source's copy, then one with extracted text
+            if prev is None or (known.source_id == source_id and prev.source_id != source_id):
+                by_url[known.canonical_url] = known
+    return by_key, by_url
+
+
+def get_item_for_entry(
+    session: Session, source_id: int, entry_key: str, canonical_url: str
+) -> Item | None:
+    """The stored item of this source with this entry key (or, failing that, canonical URL)."""
+    stmt = (
+        select(Item)
+        .where(
+            Item.source_id == source_id,
+            or_(Item.entry_key == entry_key, Item.canonical_url == canonical_url),
+        )
+        .order_by((Item.entry_key == entry_key).desc(), Item.id)
+        .limit(1)
+    )
+    return session.scalar(stmt)
+
+
+def insert_item(session: Session, **fields: Any) -> Item:
+    item = Item(**fields)
+    session.add(item)
+    session.flush()
+    return item
+
+
+def add_revision(session: Session, item: Item, *, now: datetime) -> ItemRevision:
+    """Keep the item's current title/summary/text as a revision before it is overwritten."""
+    rev = ItemRevision(
+        item_id=item.id,
+        revision=item.revision,
+        title=item.title,
+        summary=item.summary,
+        text=item.text,
+        recorded_at=now,
+    )
+    session.add(rev)
+    return rev
+
+
+def revisions_of(session: Session, item_id: int) -> list[ItemRevision]:
+    stmt = (
+        select(ItemRevision).where(ItemRevision.item_id == item_id).order_by(ItemRevision.revision)
+    )
+    return list(session.scalars(stmt))
+
+
+def count_items(session: Session, source_id: int | None = None) -> int:
+    stmt = select(func.count()).select_from(Item)
+    if source_id is not None:
+        stmt = stmt.where(Item.source_id == source_id)
+    return session.scalar(stmt) or 0

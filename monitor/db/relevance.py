@@ -1,0 +1,61 @@
+"""Queries for relevance: tags of an item, item lookup for ``explain``, batches for ``rescore``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from monitor.db.models import Item, ItemTag
+
+
+@dataclass(frozen=True)
+class TagValue:
+    kind: str  # theme | figure
+    value: str
+    evidence: list[Any]
+
+
+def replace_tags(session: Session, item: Item, tags: list[TagValue]) -> None:
+    """Make the item's theme/figure tags exactly ``tags``; rows with the same kind and value are
+    updated in place (deleting and re-inserting them in one flush would break the unique key)."""
+    wanted = {(t.kind, t.value): t for t in tags}
+    for row in list(item.tags):
+        tag = wanted.pop((row.kind, row.value), None)
+        if tag is None:
+            item.tags.remove(row)  # delete-orphan cascade removes the row
+        elif row.evidence != tag.evidence:
+            row.evidence = tag.evidence
+    for tag in wanted.values():
+        item.tags.append(ItemTag(kind=tag.kind, value=tag.value, evidence=tag.evidence))
+
+
+def find_item(session: Session, ref: str) -> Item | None:
+    """An item by id, URL or canonical URL."""
+    if ref.isdigit():
+        return session.get(Item, int(ref))
+    stmt = (
+        select(Item)
+        .where(or_(Item.url == ref, Item.canonical_url == ref))
+        .order_by(Item.id.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def item_batch(session: Session, after_id: int, limit: int) -> list[Item]:
+    """The next ``limit`` items by id, with their source and tags loaded."""
+    stmt = (
+        select(Item)
+        .where(Item.id > after_id)
+        .order_by(Item.id)
+        .limit(limit)
+        .options(selectinload(Item.tags), selectinload(Item.source))
+    )
+    return list(session.scalars(stmt))
+
+
+def count_items(session: Session) -> int:
+    return int(session.scalar(select(func.count(Item.id))) or 0)

@@ -1,0 +1,129 @@
+"""Crawl runs and per-source fetch state: which sources are due, what each run did, source health."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from monitor.db.models import CrawlRun, CrawlRunSource, FetchState, Source
+
+
+def select_sources(
+    session: Session, *, names: Sequence[str] | None = None, due_only: bool = False, now: datetime
+) -> list[tuple[Source, FetchState | None]]:
+    """Enabled sources (or exactly the named ones), optionally only those due at ``now``."""
+    stmt = select(Source, FetchState).outerjoin(FetchState, FetchState.source_id == Source.id)
+    if names:
+        stmt = stmt.where(Source.name.in_(list(names)))
+    else:
+        stmt = stmt.where(Source.enabled.is_(True))
+    if due_only:
+        stmt = stmt.where(
+            or_(FetchState.next_due_at.is_(None), FetchState.next_due_at <= now),
+            or_(FetchState.retry_after_until.is_(None), FetchState.retry_after_until <= now),
+        )
+    stmt = stmt.order_by(Source.name)
+    return [(row[0], row[1]) for row in session.execute(stmt)]
+
+
+def fetch_state(session: Session, source_id: int) -> FetchState:
+    """The source's fetch state row, created on first use."""
+    state = session.get(FetchState, source_id)
+    if state is None:
+        state = FetchState(source_id=source_id, consecutive_failures=0)
+        session.add(state)
+        session.flush()
+    return state
+
+
+def start_run(
+    session: Session,
+    *,
+    trigger: str,
+    options: dict[str, Any],
+    sources_total: int,
+    pid: int,
+    now: datetime,
+) -> CrawlRun:
+    run = CrawlRun(
+        started_at=now,
+        status="running",
+        trigger=trigger,
+        pid=pid,
+        options=options,
+        sources_total=sources_total,
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+@dataclass(frozen=True)
+class RunSourceRow:
+    source_id: int
+    status: str
+    http_status: int | None
+    fetched: int
+    new_items: int
+    known_items: int
+    errors: int
+    messages: list[str]
+    duration_s: float
+
+
+def record_run_source(session: Session, run_id: int, row: RunSourceRow) -> None:
+    session.add(
+        CrawlRunSource(
+            run_id=run_id,
+            source_id=row.source_id,
+            status=row.status,
+            http_status=row.http_status,
+            fetched=row.fetched,
+            new_items=row.new_items,
+            known_items=row.known_items,
+            errors=row.errors,
+            messages=row.messages,
+            duration_s=row.duration_s,
+        )
+    )
+
+
+def finish_run(session: Session, run_id: int, **values: Any) -> None:
+    run = session.get(CrawlRun, run_id)
+    if run is None:
+        return
+    for key, value in values.items():
+        setattr(run, key, value)
+
+
+def get_run(session: Session, run_id: int) -> CrawlRun | None:
+    return session.get(CrawlRun, run_id)
+
+
+def run_sources(session: Session, run_id: int) -> list[tuple[CrawlRunSource, str]]:
+    stmt = (
+        select(CrawlRunSource, Source.name)
+        .join(Source, Source.id == CrawlRunSource.source_id)
+        .where(CrawlRunSource.run_id == run_id)
+        .order_by(Source.name)
+    )
+    return [(row[0], row[1]) for row in session.execute(stmt)]
+
+
+def latest_runs(session: Session, limit: int = 10) -> list[CrawlRun]:
+    return list(session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)))
+
+
+def source_health(session: Session) -> list[tuple[Source, FetchState | None]]:
+    """Every source with its fetch state, for ``monitor sources status`` and the web app."""
+    stmt = (
+        select(Source, FetchState)
+        .outerjoin(FetchState, FetchState.source_id == Source.id)
+        .order_by(Source.name)
+    )
+    return [(row[0], row[1]) for row in session.execute(stmt)]

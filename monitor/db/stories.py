@@ -1,0 +1,425 @@
+"""Queries for stories and the near-duplicate index (dedup signatures and LSH bands)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from monitor.db.models import DedupBand, DedupSignature, Item, ItemTag, Source, Story, StoryEvent
+
+MANUAL_SIGNALS = ("split", "manual")
+
+
+@dataclass(frozen=True)
+class FoldRow:
+    """What matching needs to know about a stored item."""
+
+    id: int
+    source_id: int
+    story_id: int | None
+    story_role: str | None
+    story_reason: dict[str, Any] | None
+    language: str | None
+    title: str
+    text: str
+    time: datetime
+    figures: frozenset[str] = frozenset()
+    themes: frozenset[str] = frozenset()
+
+
+def item_time(item: Item) -> datetime:
+    """The time an item is matched at: its publication date when plausible, else first seen."""
+    if item.published_at is not None and item.date_quality == "ok":
+        return item.published_at
+    return item.first_seen_at
+
+
+def item_body(item: Item) -> str:
+    return item.text or item.summary or ""
+
+
+def tag_values(session: Session, item_ids: Sequence[int]) -> dict[int, tuple[set[str], set[str]]]:
+    """item id → (figures, themes) from ItemTag rows."""
+    out: dict[int, tuple[set[str], set[str]]] = {i: (set(), set()) for i in item_ids}
+    if not item_ids:
+        return out
+    rows = session.execute(
+        select(ItemTag.item_id, ItemTag.kind, ItemTag.value).where(ItemTag.item_id.in_(item_ids))
+    )
+    for item_id, kind, value in rows:
+        if kind == "figure":
+            out[item_id][0].add(value)
+        elif kind == "theme":
+            out[item_id][1].add(value)
+    return out
+
+
+def load_fold_rows(session: Session, item_ids: Iterable[int]) -> list[FoldRow]:
+    ids = sorted(set(item_ids))
+    if not ids:
+        return []
+    tags = tag_values(session, ids)
+    items = session.scalars(select(Item).where(Item.id.in_(ids)).order_by(Item.id)).all()
+    return [
+        FoldRow(
+            id=it.id,
+            source_id=it.source_id,
+            story_id=it.story_id,
+            story_role=it.story_role,
+            story_reason=it.story_reason,
+            language=it.language,
+            title=it.title,
+            text=item_body(it),
+            time=item_time(it),
+            figures=frozenset(tags[it.id][0]),
+            themes=frozenset(tags[it.id][1]),
+        )
+        for it in items
+    ]
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+def exact_matches(
+    session: Session,
+    *,
+    item_id: int,
+    canonical_url: str,
+    source_id: int,
+    guid: str | None,
+    content_hash: str | None,
+) -> list[tuple[int, str]]:
+    """Folded items that are exact copies: (item id, signal), strongest signal first."""
+    folded = (Item.story_id.is_not(None), Item.id != item_id)
+    out: list[tuple[int, str]] = []
+    if canonical_url:
+        ids = session.scalars(
+            select(Item.id).where(Item.canonical_url == canonical_url, *folded).order_by(Item.id)
+        ).all()
+        out.extend((i, "canonical_url") for i in ids)
+    if guid:
+        ids = session.scalars(
+            select(Item.id).where(Item.source_id == source_id, Item.guid == guid, *folded)
+        ).all()
+        out.extend((i, "guid") for i in ids)
+    if content_hash:
+        ids = session.scalars(
+            select(Item.id).where(Item.content_hash == content_hash, *folded).order_by(Item.id)
+        ).all()
+        out.extend((i, "fingerprint") for i in ids)
+    return out
+
+
+def band_candidates(
+    session: Session, hashes: Sequence[int], lo: datetime, hi: datetime, *, exclude: int, limit: int
+) -> list[int]:
+    """Items sharing at least one band hash within [lo, hi], most shared bands first."""
+    if not hashes:
+        return []
+    hits = func.count().label("hits")
+    stmt = (
+        select(DedupBand.item_id, hits)
+        .where(
+            DedupBand.band_hash.in_([int(h) for h in hashes]),
+            DedupBand.item_time.between(lo, hi),
+            DedupBand.item_id != exclude,
+        )
+        .group_by(DedupBand.item_id)
+        .order_by(hits.desc(), DedupBand.item_id.desc())
+        .limit(limit)
+    )
+    return [row[0] for row in session.execute(stmt)]
+
+
+def title_key_candidates(
+    session: Session, key: str, lo: datetime, hi: datetime, *, exclude: int, limit: int
+) -> list[int]:
+    if not key:
+        return []
+    stmt = (
+        select(Item.id)
+        .join(DedupSignature, DedupSignature.item_id == Item.id)
+        .where(Item.title_key == key, Item.id != exclude, DedupSignature.item_time.between(lo, hi))
+        .order_by(Item.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def figure_candidates(
+    session: Session,
+    figures: Iterable[str],
+    lo: datetime,
+    hi: datetime,
+    *,
+    exclude: int,
+    limit: int,
+) -> list[int]:
+    """Folded items within [lo, hi] sharing key-figure tags, most shared first."""
+    values = sorted(set(figures))
+    if not values:
+        return []
+    shared = func.count().label("shared")
+    stmt = (
+        select(ItemTag.item_id, shared)
+        .join(DedupSignature, DedupSignature.item_id == ItemTag.item_id)
+        .where(
+            ItemTag.kind == "figure",
+            ItemTag.value.in_(values),
+            ItemTag.item_id != exclude,
+            DedupSignature.item_time.between(lo, hi),
+        )
+        .group_by(ItemTag.item_id)
+        .order_by(shared.desc(), ItemTag.item_id.desc())
+        .limit(limit)
+    )
+    return [row[0] for row in session.execute(stmt)]
+
+
+def save_signature(
+    session: Session,
+    *,
+    item_id: int,
+    kind: str,
+    minhash: bytes,
+    shingles: int,
+    time: datetime,
+    bands: Iterable[int],
+) -> None:
+    """Replace the item's signature and band rows."""
+    session.execute(delete(DedupBand).where(DedupBand.item_id == item_id))
+    session.execute(delete(DedupSignature).where(DedupSignature.item_id == item_id))
+    session.add(
+        DedupSignature(
+            item_id=item_id, kind=kind, minhash=minhash, shingles=shingles, item_time=time
+        )
+    )
+    rows = [
+        {"band_hash": int(h), "item_id": item_id, "item_time": time} for h in sorted(set(bands))
+    ]
+    if rows:
+        session.execute(insert(DedupBand), rows)
+
+
+# --------------------------------------------------------------------------- stories
+
+
+def create_story(session: Session, item: Item, time: datetime) -> Story:
+    story = Story(
+        lead_item_id=item.id,
+        title=item.title,
+        first_seen_at=time,
+        last_item_at=time,
+        item_count=1,
+        source_count=1,
+    )
+    session.add(story)
+    session.flush()
+    return story
+
+
+def record_event(
+    session: Session,
+    *,
+    story_id: int | None,
+    item_id: int,
+    signal: str,
+    role: str,
+    matched_item_id: int | None = None,
+    similarity: float | None = None,
+    detail: dict[str, Any] | None = None,
+) -> StoryEvent:
+    event = StoryEvent(
+        story_id=story_id,
+        item_id=item_id,
+        matched_item_id=matched_item_id,
+        signal=signal,
+        role=role,
+        similarity=similarity,
+        detail=detail or {},
+    )
+    session.add(event)
+    return event
+
+
+def story_members(session: Session, story_id: int) -> list[FoldRow]:
+    ids = session.scalars(select(Item.id).where(Item.story_id == story_id)).all()
+    return load_fold_rows(session, ids)
+
+
+def story_member_ids(session: Session, story_id: int) -> set[int]:
+    return set(session.scalars(select(Item.id).where(Item.story_id == story_id)))
+
+
+def refresh_story(session: Session, story_id: int) -> None:
+    """Recompute a story's counts, times and title from its members; delete it when empty."""
+    story = session.get(Story, story_id)
+    if story is None:
+        return
+    session.flush()
+    members = story_members(session, story_id)
+    if not members:
+        session.delete(story)
+        return
+    story.item_count = len(members)
+    story.source_count = len({m.source_id for m in members})
+    story.first_seen_at = min(m.time for m in members)
+    story.last_item_at = max(m.time for m in members)
+    lead = next((m for m in members if m.id == story.lead_item_id), None)
+    if lead is None:
+        lead = next(
+            (m for m in members if m.story_role == "lead"), min(members, key=lambda m: m.time)
+        )
+        story.lead_item_id = lead.id
+    story.title = lead.title
+
+
+def cannot_link(session: Session) -> dict[int, set[int]]:
+    """Manual splits as symmetric item pairs that must never share a story again."""
+    out: dict[int, set[int]] = {}
+    rows = session.execute(
+        select(StoryEvent.item_id, StoryEvent.detail).where(
+            StoryEvent.signal.in_(MANUAL_SIGNALS), StoryEvent.undone_at.is_(None)
+        )
+    )
+    for item_id, detail in rows:
+        for other in (detail or {}).get("apart_from", []):
+            out.setdefault(item_id, set()).add(int(other))
+            out.setdefault(int(other), set()).add(item_id)
+    return out
+
+
+@dataclass
+class StorySummary:
+    id: int
+    title: str
+    lead_item_id: int | None
+    first_seen_at: datetime
+    last_item_at: datetime
+    item_count: int
+    source_count: int
+
+
+def list_stories(session: Session, *, limit: int = 50, min_items: int = 1) -> list[StorySummary]:
+    stmt = (
+        select(Story)
+        .where(Story.item_count >= min_items)
+        .order_by(Story.last_item_at.desc(), Story.id.desc())
+        .limit(limit)
+    )
+    return [
+        StorySummary(
+            s.id,
+            s.title,
+            s.lead_item_id,
+            s.first_seen_at,
+            s.last_item_at,
+            s.item_count,
+            s.source_count,
+        )
+        for s in session.scalars(stmt)
+    ]
+
+
+@dataclass
+class StoryMember:
+    item_id: int
+    role: str
+    title: str
+    url: str
+    source: str
+    language: str | None
+    time: datetime
+    signal: str | None
+    similarity: float | None
+    matched_item_id: int | None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StoryDetail:
+    summary: StorySummary
+    members: list[StoryMember]
+    events: list[StoryEvent]
+
+
+def story_detail(session: Session, story_id: int) -> StoryDetail | None:
+    story = session.get(Story, story_id)
+    if story is None:
+        return None
+    rows = session.execute(
+        select(Item, Source.name)
+        .join(Source, Source.id == Item.source_id)
+        .where(Item.story_id == story_id)
+        .order_by(Item.id)
+    ).all()
+    members = []
+    for item, source_name in rows:
+        reason = item.story_reason or {}
+        members.append(
+            StoryMember(
+                item_id=item.id,
+                role=item.story_role or "",
+                title=item.title,
+                url=item.url,
+                source=source_name,
+                language=item.language,
+                time=item_time(item),
+                signal=reason.get("signal"),
+                similarity=reason.get("similarity"),
+                matched_item_id=reason.get("matched_item_id"),
+                detail=reason.get("detail") or {},
+            )
+        )
+    events = list(
+        session.scalars(
+            select(StoryEvent).where(StoryEvent.story_id == story_id).order_by(StoryEvent.id)
+        )
+    )
+    summary = StorySummary(
+        story.id,
+        story.title,
+        story.lead_item_id,
+        story.first_seen_at,
+        story.last_item_at,
+        story.item_count,
+        story.source_count,
+    )
+    return StoryDetail(summary, members, events)
+
+
+# --------------------------------------------------------------------------- rebuild
+
+
+def reset_stories(session: Session) -> None:
+    """Forget every automatic story assignment; manual split events survive (detached)."""
+    session.execute(
+        update(StoryEvent).where(StoryEvent.signal.in_(MANUAL_SIGNALS)).values(story_id=None)
+    )
+    session.execute(delete(StoryEvent).where(StoryEvent.signal.not_in(MANUAL_SIGNALS)))
+    session.execute(update(Item).values(story_id=None, story_role=None, story_reason=None))
+    session.execute(delete(DedupBand))
+    session.execute(delete(DedupSignature))
+    session.execute(update(Story).values(lead_item_id=None))
+    session.execute(delete(Story))
+
+
+def items_to_fold(session: Session) -> list[int]:
+    """Relevant (or not yet judged) items in the order they are folded: oldest first."""
+    rows = session.execute(
+        select(Item.id, Item.published_at, Item.date_quality, Item.first_seen_at).where(
+            Item.relevant.is_not(False)
+        )
+    ).all()
+
+    def key(row: Any) -> tuple[datetime, int]:
+        when = row[1] if row[1] is not None and row[2] == "ok" else row[3]
+        return (when, row[0])
+
+    return [row[0] for row in sorted(rows, key=key)]

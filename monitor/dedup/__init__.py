@@ -1,0 +1,26 @@
+"""Dedup: fold copies of one article into a story and link distinct reports of the same event.
+
+- :mod:`monitor.dedup.keys` — entry key, content fingerprint, title key;
+- :mod:`monitor.dedup.text` — boilerplate removal, shingles, numbers;
+- :mod:`monitor.dedup.minhash` — MinHash signatures and LSH band hashes;
+- :mod:`monitor.dedup.match` — copy / related decisions between two items;
+- :mod:`monitor.dedup.index` — an in-memory LSH band index (bulk matching, benchmarks);
+- :mod:`monitor.dedup.stage` — :class:`FoldStage`, the pipeline stage;
+- :mod:`monitor.dedup.service` — rebuild and manual split.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from monitor.config import AppConfig
+    from monitor.db.engine import Database
+    from monitor.dedup.stage import FoldStage
+
+
+def build_fold_stage(config: AppConfig, db: Database | None = None) -> FoldStage:
+    """The fold stage configured from ``monitor.yaml`` (``dedup:`` section)."""
+    from monitor.dedup.stage import FoldStage
+
+    return FoldStage(config.settings.dedup)

@@ -1,0 +1,135 @@
+"""Identity keys: entry key, content fingerprint and title key (all sha256 hex, 64 characters).
+
+- :func:`entry_key` — an entry's identity within its source: GUID, else canonical URL, else the
+  normalised title. The ``(source_id, entry_key)`` pair is unique in the archive.
+- :func:`content_fingerprint` — exact copies across sources: normalised title + normalised text
+  with boilerplate (agency credits, "Read more", datelines) removed.
+- :func:`title_key` — the title without outlet names and separators, so "TASS: X",
+  "X – Tehran Times" and "X | Some Site" share one key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from monitor.dedup.text import prepare_body
+from monitor.textnorm import fold, normalise
+
+# outlet names that appear as a title prefix ("TASS: …") or suffix ("… – Tehran Times")
+OUTLETS = frozenset(
+    {
+        "tass",
+        "ria novosti",
+        "ria",
+        "interfax",
+        "kommersant",
+        "izvestia",
+        "rt",
+        "rbc",
+        "meduza",
+        "reuters",
+        "ap",
+        "afp",
+        "bbc",
+        "bbc news",
+        "al-monitor",
+        "al jazeera",
+        "irna",
+        "isna",
+        "tasnim",
+        "tasnim news agency",
+        "mehr",
+        "mehr news",
+        "mehr news agency",
+        "fars",
+        "fars news",
+        "press tv",
+        "presstv",
+        "tehran times",
+        "iran daily",
+        "iranwire",
+        "iran international",
+        "radio farda",
+        "xinhua",
+        "тасс",
+        "риа новости",
+        "интерфакс",
+        "коммерсантъ",
+        "коммерсант",
+        "известия",
+        "рбк",
+        "ведомости",
+        "ایرنا",
+        "ایسنا",
+        "تسنیم",
+        "خبرگزاری تسنیم",
+        "مهر",
+        "خبرگزاری مهر",
+        "فارس",
+        "خبرگزاری فارس",
+        "همشهری",
+        "ایران",
+    }
+)
+_SEP_SUFFIX = re.compile(r"\s+(?:\||–|—|-|::|»)\s+")
+_SEP_PREFIX = re.compile(r"^\s*([^:|–—]{1,40}?)(?:\s*[:|–—»]|\s+-)\s+")
+_DOMAIN_LIKE = re.compile(r"\.(?:com|org|net|ru|ir|info|news|co|uk|az)\b")
+
+
+def _is_outlet(segment: str) -> bool:
+    name = fold(segment).strip(" .«»\"'()[]")
+    return name in OUTLETS or bool(_DOMAIN_LIKE.search(name))
+
+
+def strip_outlet(title: str) -> str:
+    """Remove a leading or trailing outlet name with its separator; keep the headline itself."""
+    title = title.strip()
+    for _ in range(2):
+        parts = _SEP_SUFFIX.split(title)
+        if len(parts) >= 2:
+            tail = parts[-1]
+            words = tail.split()
+            piped = bool(re.search(r"\s\|\s[^|]*$", title)) and len(words) <= 4
+            # "… – Tehran Daily Herald": a short, capitalised name after a dash is an outlet
+            named = 1 < len(words) <= 4 and all(w[:1].isupper() for w in words)
+            if _is_outlet(tail) or piped or (named and len(title.split()) >= len(words) + 4):
+                title = title[: title.rfind(tail)].rstrip(" |–—-:»")
+                continue
+        m = _SEP_PREFIX.match(title)
+        if m and _is_outlet(m.group(1)) and m.end() < len(title):
+            title = title[m.end() :]
+            continue
+        break
+    return title.strip()
+
+
+def normalise_title(title: str) -> str:
+    """The comparable form of a title: outlet removed, then :func:`monitor.textnorm.normalise`."""
+    return normalise(strip_outlet(title))
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def title_key(title: str) -> str:
+    """sha256 of :func:`normalise_title`; empty string for an empty title."""
+    norm = normalise_title(title)
+    return _sha(norm) if norm else ""
+
+
+def content_fingerprint(title: str, text: str) -> str:
+    """sha256 of the normalised title and the normalised, boilerplate-free text."""
+    return _sha(normalise_title(title) + "\x1f" + prepare_body(text).body)
+
+
+def entry_key(guid: str | None, canonical_url: str | None, title: str | None) -> str:
+    """GUID if present, else canonical URL, else normalised title (scoped per source by the DB)."""
+    if guid and guid.strip():
+        basis = "g:" + guid.strip()
+    elif canonical_url and canonical_url.strip():
+        basis = "u:" + canonical_url.strip()
+    else:
+        basis = "t:" + normalise_title(title or "")
+    return _sha(basis)

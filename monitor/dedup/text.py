@@ -1,0 +1,143 @@
+"""Text preparation for copy detection: boilerplate removal, shingles, numbers, title tokens.
+
+Everything goes through :func:`monitor.textnorm.normalise` (NFKC, Persian yeh/kaf/ZWNJ/diacritics,
+Russian ё→е, case folding), so English, Russian and Persian compare on equal terms.
+
+Boilerplate never makes two items look alike: lines that are only an agency credit, a "Read more"
+link, a subscription prompt or a copyright notice are dropped, and so are agency datelines at the
+start of a text ("MOSCOW, June 3 (TASS) –", "МОСКВА, 3 июня. /ТАСС/.", "به گزارش ایرنا،").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from monitor.textnorm import fold, normalise
+
+AGENCIES = (
+    "tass",
+    "reuters",
+    "ap",
+    "afp",
+    "ria novosti",
+    "ria",
+    "interfax",
+    "irna",
+    "isna",
+    "tasnim",
+    "mehr",
+    "fars",
+    "press tv",
+    "xinhua",
+    "тасс",
+    "риа новости",
+    "интерфакс",
+    "ایرنا",
+    "ایسنا",
+    "تسنیم",
+    "مهر",
+    "فارس",
+)
+_AGENCY_ALT = "|".join(re.escape(a) for a in sorted(AGENCIES, key=len, reverse=True))
+
+# a whole line (after folding) that is nothing but boilerplate
+_BOILERPLATE_LINE = re.compile(
+    r"^\W*(?:"
+    r"(?:source|photo|image|video|credit|copyright|reporting by|editing by|writing by)\b.*"
+    r"|(?:read more|read also|see also|also read|related|more on this|click here|share this"
+    r"|follow us|subscribe|sign up|join our|newsletter|all rights reserved|advertisement)\b.*"
+    r"|©.*"
+    r"|(?:" + _AGENCY_ALT + r")\W*"
+    r"|(?:источник|фото|видео|читайте также|подробнее|подписывайтесь|подпишитесь"
+    r"|все права защищены|реклама)\b.*"
+    r"|(?:منبع|عکس|ویدئو|بیشتر بخوانید|ادامه مطلب|بخوانید|عضو شوید|کانال|انتهای پیام"
+    r"|کپی|تبلیغات)\b.*"
+    r")\W*$",
+)
+_DATELINE = re.compile(
+    r"^(?:"
+    r"[^\n()]{0,60}\(\s*(?:" + _AGENCY_ALT + r")\s*\)\s*[-–—:,.]*\s*"
+    r"|[^\n/]{0,60}/\s*(?:" + _AGENCY_ALT + r")\s*/\s*\.?\s*"
+    r"|به گزارش\s+[^،,\n]{0,60}[،,]\s*"
+    r")"
+)
+_STOPWORDS = frozenset(
+    "a an the of in on at to for and or by with from as is are was were be has have had it its "
+    "this that says said new after over about into amid says "
+    "и в во на с со по к о об от до за из у для что как не а но же ли "
+    "و در به از با را که این آن برای تا بر یا هم را های ها می است شد کرد".split()
+)
+# Words found in nearly every item of the shipped topic carry no information about which event an
+# item reports; they are ignored when titles are compared for "related" links.
+_TOPIC_WORDS = frozenset(
+    "iran iranian russia russian moscow tehran иран иранский россия российский москва тегеран "
+    "ایران ایرانی روسیه روسی مسکو تهران".split()
+)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_THOUSANDS = re.compile(r",(?=\d{3}(?!\d))")
+_ARABIC_SEPARATORS = str.maketrans({"\u066b": ".", "\u066c": ","})
+_YEAR = re.compile(r"^(?:19[5-9]\d|20\d\d|13[5-9]\d|14[0-2]\d)$")
+
+
+def strip_boilerplate(text: str) -> str:
+    """Drop boilerplate lines and a leading agency dateline; keep everything else."""
+    kept: list[str] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        folded = fold(line)
+        if len(folded.split()) <= 16 and _BOILERPLATE_LINE.match(folded):
+            continue
+        kept.append(line)
+    if kept:
+        first = fold(kept[0])
+        m = _DATELINE.match(first)
+        if m and m.end() < len(first):
+            kept[0] = first[m.end() :]
+    return "\n".join(kept)
+
+
+def shingles(tokens: list[str], size: int = 3) -> frozenset[str]:
+    """Distinct word ``size``-grams (joined with a space)."""
+    if len(tokens) < size:
+        return frozenset()
+    return frozenset(" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1))
+
+
+def numbers(text: str) -> frozenset[str]:
+    """Numbers that can tell two events apart: two digits or more, years excluded."""
+    out = set()
+    for raw in _NUMBER.findall(fold(text).translate(_ARABIC_SEPARATORS)):
+        # "5,120" is a thousands separator; "1,3" (Russian) is a decimal comma
+        value = _THOUSANDS.sub("", raw).replace(",", ".").rstrip(".")
+        if len(value.replace(".", "")) >= 2 and not _YEAR.match(value):
+            out.add(value)
+    return frozenset(out)
+
+
+def content_tokens(text: str) -> frozenset[str]:
+    """Normalised words without stopwords and one-letter tokens (for title comparison)."""
+    return frozenset(
+        t
+        for t in normalise(text).split()
+        if len(t) > 1 and t not in _STOPWORDS and t not in _TOPIC_WORDS
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedText:
+    body: str  # boilerplate removed, normalised
+    tokens: tuple[str, ...]
+    shingles: frozenset[str]
+    numbers: frozenset[str]
+
+
+def prepare_body(text: str) -> PreparedText:
+    cleaned = strip_boilerplate(text)
+    body = normalise(cleaned)
+    toks = body.split()
+    return PreparedText(
+        body=body, tokens=tuple(toks), shingles=shingles(toks), numbers=numbers(cleaned)
+    )

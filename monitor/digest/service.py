@@ -1,0 +1,463 @@
+"""Running one recipient's digest: preview, dry run, or send with delivery guarantees.
+
+Guarantees (``mode="send"``):
+
+* **Never a gap.** An item is pending for a recipient until a digest carrying it has been accepted
+  by the mail server. Rendering, a 4xx/5xx answer, a crash or a kill change nothing about that: the
+  next digest carries every item that is still pending (``monitor.db.digests`` has the query).
+* **Never twice.** A digest is marked ``sent`` only after the server accepted it (250 to DATA);
+  once sent, its items are never pending for that recipient again. One run per recipient at a time
+  (a lock file under ``data_dir/locks``).
+* **Crash safety.** Before any SMTP traffic the digest row, its items (``digest_items``) and its exact
+  message (``data_dir/mail/…/<id>.eml``) are committed with status ``rendered``, then ``sending``.
+  A run that finds a digest of the recipient still ``rendered`` or ``sending`` sends that same
+  message again first, with its original Message-ID, then builds a new digest for what is left.
+  If the process stopped *after* the server accepted the message but *before* it was marked sent,
+  the recipient gets the message twice with the same Message-ID: mail clients and archives that
+  de-duplicate by Message-ID show it once. This at-least-once resend is the price of never losing
+  a digest; the window is the few milliseconds between the server's 250 and the commit.
+* A permanent failure (5xx) is recorded (``deliveries``), the digest becomes ``failed`` and its items
+  stay pending; a temporary one (4xx, connection error) is retried with back-off first.
+
+``on_stage(stage, digest_id)`` is called after each step that is committed: ``"rendered"``,
+``"sending"`` and ``"accepted"`` (the server accepted; not yet marked sent). Tests raise from it
+to simulate a crash at exactly that point.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from monitor.config import AppConfig, RecipientConfig
+from monitor.db import digests as q
+from monitor.db.engine import Database
+from monitor.db.models import Digest
+from monitor.digest.build import DigestPlan, plan_digest
+from monitor.digest.message import build_subject, compose, new_message_id
+from monitor.digest.render import DigestRenderer, IndexEntry, renderer_for
+from monitor.digest.site import (
+    digest_paths,
+    lock_dir,
+    outbox_paths,
+    site_dir,
+    slug,
+    write_atomic,
+)
+from monitor.digest.smtp import ACCEPTED, ERROR, Attempt, deliver
+from monitor.digest.text import local_date
+from monitor.errors import MonitorError
+from monitor.paths import templates_dir
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["preview", "dry_run", "send"]
+StageHook = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class DigestOutcome:
+    """What one run did for one recipient.
+
+    ``status``: ``previewed`` (preview/dry run files written), ``empty`` (nothing pending and
+    ``skip_empty``), ``sent``, ``failed`` (rejected; items stay pending) or ``deferred`` (the
+    server could not be reached or the outcome is unknown; the same message is resent next run).
+    """
+
+    recipient: str
+    mode: Mode
+    status: str
+    subject: str = ""
+    story_count: int = 0
+    item_count: int = 0
+    digest_id: int | None = None
+    message_id: str | None = None
+    html_path: Path | None = None
+    text_path: Path | None = None
+    eml_path: Path | None = None
+    attempts: int = 0
+    error: str | None = None
+    resumed: tuple[int, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("previewed", "empty", "sent")
+
+
+def find_recipients(config: AppConfig, name: str | None = None) -> list[RecipientConfig]:
+    """The named recipient, or every configured one."""
+    recipients = config.settings.recipients
+    if not recipients:
+        raise MonitorError(
+            "digest: no recipients configured; add one under 'recipients:' in monitor.yaml "
+            "(see README 'Recipients')"
+        )
+    if name is None:
+        return list(recipients)
+    for r in recipients:
+        if r.name == name:
+            return [r]
+    known = ", ".join(r.name for r in recipients)
+    raise MonitorError(f"digest: unknown recipient {name!r}; configured: {known}")
+
+
+def _renderer(config: AppConfig) -> DigestRenderer:
+    override = config.config_dir / "templates"
+    return renderer_for(templates_dir(), override if override.is_dir() else None)
+
+
+@contextmanager
+def _recipient_lock(config: AppConfig, recipient: str) -> Iterator[None]:
+    path = lock_dir(config) / f"digest-{slug(recipient)}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise MonitorError(
+                f"digest: another digest run for recipient {recipient!r} is in progress; "
+                "wait for it to finish"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _plan(
+    session: Session, config: AppConfig, rcpt: RecipientConfig, since: datetime, now: datetime
+) -> DigestPlan:
+    last = q.last_sent_digest(session, rcpt.name)
+    period_start = last.period_end if last is not None else since
+    f = rcpt.filters
+    pending = q.pending_items(
+        session,
+        rcpt.name,
+        since=since,
+        until=now,
+        filters=q.ItemFilter(tuple(f.themes), tuple(f.languages), f.min_score),
+    )
+    return plan_digest(
+        session,
+        title=config.settings.digest.title,
+        settings=config.settings.digest,
+        recipient=rcpt,
+        pending=pending,
+        period_start=period_start,
+        period_end=now,
+    )
+
+
+def _message_bytes(
+    config: AppConfig,
+    renderer: DigestRenderer,
+    plan: DigestPlan,
+    rcpt: RecipientConfig,
+    *,
+    subject: str,
+    message_id: str,
+    date: datetime,
+) -> tuple[str, str, bytes]:
+    """``(html, text, message bytes)`` for a plan."""
+    html = renderer.email_html(plan.view, subject=subject)
+    text = renderer.text(plan.view)
+    smtp = config.settings.smtp
+    msg = compose(
+        subject=subject,
+        text=text,
+        html=html if rcpt.format == "html" else None,
+        from_address=smtp.from_address,
+        from_name=config.settings.digest.title,
+        to_address=rcpt.address,
+        message_id=message_id,
+        date=date,
+    )
+    return html, text, msg.as_bytes()
+
+
+def _since(session: Session | None, rcpt: RecipientConfig, now: datetime) -> datetime:
+    state = q.recipient_state(session, rcpt.name) if session is not None else None
+    if state is not None and state.tracking_since is not None:
+        return state.tracking_since
+    return now - timedelta(days=rcpt.backfill_days)
+
+
+def _preview(
+    config: AppConfig,
+    db: Database,
+    rcpt: RecipientConfig,
+    mode: Mode,
+    now: datetime,
+    outbox: Path,
+) -> DigestOutcome:
+    renderer = _renderer(config)
+    with db.session() as s:
+        plan = _plan(s, config, rcpt, _since(s, rcpt, now), now)
+    if mode == "dry_run" and plan.view.empty and rcpt.skip_empty:
+        return DigestOutcome(rcpt.name, mode, "empty")
+    subject = build_subject(plan.view)
+    message_id = new_message_id(rcpt.name, config.settings.smtp.from_address)
+    html, text, raw = _message_bytes(
+        config, renderer, plan, rcpt, subject=subject, message_id=message_id, date=now
+    )
+    html_path, text_path, eml_path = outbox_paths(outbox, rcpt.name, now)
+    write_atomic(html_path, html)
+    write_atomic(text_path, text)
+    if mode == "dry_run":
+        write_atomic(eml_path, raw)
+    log.info("Digest written recipient=%s mode=%s path=%s", rcpt.name, mode, html_path)
+    return DigestOutcome(
+        rcpt.name,
+        mode,
+        "previewed",
+        subject=subject,
+        story_count=plan.view.story_count,
+        item_count=plan.view.item_count,
+        message_id=message_id,
+        html_path=html_path,
+        text_path=text_path,
+        eml_path=eml_path if mode == "dry_run" else None,
+    )
+
+
+def _render_new(
+    config: AppConfig, db: Database, rcpt: RecipientConfig, now: datetime
+) -> tuple[int | None, DigestOutcome | None]:
+    """Create, render and store a new digest (status ``rendered``); None when skipped as empty."""
+    renderer = _renderer(config)
+    with db.session() as s:
+        since = _since(s, rcpt, now)
+        q.ensure_recipient_state(s, rcpt.name, since)
+        plan = _plan(s, config, rcpt, since, now)
+        if plan.view.empty and rcpt.skip_empty:
+            log.info("Digest skipped recipient=%s reason=empty", rcpt.name)
+            return None, DigestOutcome(rcpt.name, "send", "empty")
+        subject = build_subject(plan.view)
+        digest = Digest(
+            recipient=rcpt.name,
+            address=rcpt.address,
+            status="rendered",
+            period_start=plan.view.period_start,
+            period_end=now,
+            created_at=now,
+            message_id=new_message_id(rcpt.name, config.settings.smtp.from_address),
+            subject=subject,
+            story_count=plan.view.story_count,
+            item_count=plan.view.item_count,
+        )
+        q.create_digest(s, digest, plan.items)
+        _, text, raw = _message_bytes(
+            config, renderer, plan, rcpt, subject=subject, message_id=digest.message_id, date=now
+        )
+        page_path, text_path, eml_path = digest_paths(config, rcpt.name, digest.id)
+        page = renderer.page(plan.view, subject=subject, index_href="../index.html")
+        write_atomic(page_path, page)
+        write_atomic(text_path, text)
+        write_atomic(eml_path, raw)
+        digest.html_path, digest.text_path, digest.eml_path = (
+            str(page_path),
+            str(text_path),
+            str(eml_path),
+        )
+        log.info(
+            "Digest rendered recipient=%s digest=%d stories=%d items=%d",
+            rcpt.name,
+            digest.id,
+            digest.story_count,
+            digest.item_count,
+        )
+        return digest.id, None
+
+
+def _stored_message(config: AppConfig, s: Session, digest: Digest, rcpt: RecipientConfig) -> bytes:
+    """The message exactly as first rendered; rebuilt from its items if the file is gone."""
+    if digest.eml_path and Path(digest.eml_path).is_file():
+        return Path(digest.eml_path).read_bytes()
+    log.warning("Digest message file missing digest=%d; rebuilding from its items", digest.id)
+    items = q.items_by_ids(s, q.digest_item_ids(s, digest.id))
+    plan = plan_digest(
+        s,
+        title=config.settings.digest.title,
+        settings=config.settings.digest.model_copy(update={"max_stories": 10**9}),
+        recipient=rcpt,
+        pending=items,
+        period_start=digest.period_start,
+        period_end=digest.period_end,
+    )
+    _, _, raw = _message_bytes(
+        config,
+        _renderer(config),
+        plan,
+        rcpt,
+        subject=digest.subject,
+        message_id=digest.message_id,
+        date=digest.created_at,
+    )
+    return raw
+
+
+def _send(
+    config: AppConfig,
+    db: Database,
+    rcpt: RecipientConfig,
+    digest_id: int,
+    on_stage: StageHook | None,
+    sleep: Callable[[float], None],
+) -> DigestOutcome:
+    with db.session() as s:
+        digest = q.get_digest(s, digest_id)
+        assert digest is not None
+        raw = _stored_message(config, s, digest, rcpt)
+        digest.status = "sending"
+        address, subject, message_id = digest.address, digest.subject, digest.message_id
+        counts = (digest.story_count, digest.item_count)
+        paths = (digest.html_path, digest.text_path, digest.eml_path)
+    if on_stage:
+        on_stage("sending", digest_id)
+
+    def record(attempt: Attempt) -> None:
+        with db.session() as s:
+            q.record_delivery(
+                s,
+                digest_id,
+                outcome=attempt.outcome,
+                code=attempt.code,
+                message=attempt.message,
+                at=attempt.at,
+            )
+            d = q.get_digest(s, digest_id)
+            assert d is not None
+            d.attempts += 1
+            if attempt.outcome != ACCEPTED:
+                d.last_error = f"{attempt.code or ''} {attempt.message}".strip()
+
+    smtp = config.settings.smtp
+    result = deliver(
+        smtp, raw, sender=smtp.from_address, recipients=[address], on_attempt=record, sleep=sleep
+    )
+    last = result.last
+    assert last is not None
+    base = DigestOutcome(
+        rcpt.name,
+        "send",
+        "sent",
+        subject=subject,
+        story_count=counts[0],
+        item_count=counts[1],
+        digest_id=digest_id,
+        message_id=message_id,
+        html_path=Path(paths[0]) if paths[0] else None,
+        text_path=Path(paths[1]) if paths[1] else None,
+        eml_path=Path(paths[2]) if paths[2] else None,
+        attempts=len(result.attempts),
+    )
+    if result.accepted:
+        if on_stage:
+            on_stage("accepted", digest_id)
+        with db.session() as s:
+            d = q.get_digest(s, digest_id)
+            assert d is not None
+            q.mark_sent(s, d, datetime.now(UTC))
+        write_index(config, db)
+        log.info("Digest sent recipient=%s digest=%d", rcpt.name, digest_id)
+        return base
+    error = f"{last.code or ''} {last.message}".strip()
+    if last.outcome == ERROR:
+        # the outcome is unknown (connection lost); the same message goes out again next run
+        log.warning("Digest deferred recipient=%s digest=%d error=%s", rcpt.name, digest_id, error)
+        return replace(base, status="deferred", error=f"smtp: {error}; will be resent next run")
+    with db.session() as s:
+        d = q.get_digest(s, digest_id)
+        assert d is not None
+        d.status = "failed"
+    log.warning("Digest failed recipient=%s digest=%d error=%s", rcpt.name, digest_id, error)
+    return replace(
+        base,
+        status="failed",
+        error=f"smtp: {error}; its items stay pending for the next digest",
+    )
+
+
+def write_index(config: AppConfig, db: Database) -> Path:
+    """Rewrite ``digests/index.html`` from the delivered digests whose page exists."""
+    root = site_dir(config)
+    entries: list[IndexEntry] = []
+    tz_of = {r.name: r.timezone for r in config.settings.recipients}
+    with db.session() as s:
+        for d in q.sent_digests_all(s):
+            if not d.html_path or not Path(d.html_path).is_file():
+                continue
+            try:
+                href = Path(d.html_path).resolve().relative_to(root.resolve()).as_posix()
+            except ValueError:
+                continue
+            tz = ZoneInfo(tz_of.get(d.recipient, "UTC"))
+            entries.append(
+                IndexEntry(
+                    href=href,
+                    date_text=local_date(d.period_end, tz),
+                    recipient=d.recipient,
+                    subject=d.subject,
+                    story_count=d.story_count,
+                    item_count=d.item_count,
+                )
+            )
+    html = _renderer(config).index(config.settings.digest.title, entries)
+    return write_atomic(root / "index.html", html)
+
+
+def run_digest(
+    config: AppConfig,
+    db: Database,
+    recipient: RecipientConfig | str,
+    mode: Mode = "preview",
+    now: datetime | None = None,
+    *,
+    outbox: Path | None = None,
+    on_stage: StageHook | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> DigestOutcome:
+    """Build one recipient's digest of everything pending up to ``now`` and preview or send it.
+
+    ``preview`` writes the HTML page and text to ``outbox`` (default: ``outbox_dir``); ``dry_run``
+    adds the ``.eml``; neither changes the archive. ``send`` stores, sends and marks the digest
+    (see the module docstring for the guarantees).
+    """
+    rcpt = (
+        recipient
+        if isinstance(recipient, RecipientConfig)
+        else find_recipients(config, recipient)[0]
+    )
+    if now is not None and now.tzinfo is None:
+        raise MonitorError("digest: --now needs a time zone, e.g. 2024-05-01T07:00:00+00:00")
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    if mode in ("preview", "dry_run"):
+        return _preview(config, db, rcpt, mode, now, outbox or config.outbox_dir)
+    with _recipient_lock(config, rcpt.name):
+        resumed: list[int] = []
+        with db.session() as s:
+            unfinished = [d.id for d in q.unfinished_digests(s, rcpt.name)]
+        for digest_id in unfinished:
+            log.warning("Resending unfinished digest recipient=%s digest=%d", rcpt.name, digest_id)
+            outcome = _send(config, db, rcpt, digest_id, on_stage, sleep)
+            resumed.append(digest_id)
+            if outcome.status == "deferred":
+                return replace(outcome, resumed=tuple(resumed))
+        new_id, skipped = _render_new(config, db, rcpt, now)
+        if new_id is None:
+            assert skipped is not None
+            return replace(skipped, resumed=tuple(resumed))
+        if on_stage:
+            on_stage("rendered", new_id)
+        outcome = _send(config, db, rcpt, new_id, on_stage, sleep)
+        return replace(outcome, resumed=tuple(resumed))

@@ -1,0 +1,301 @@
+"""A small boolean query language, shared by topic rules and archive search.
+
+Syntax::
+
+    iran russia              adjacency means AND
+    iran AND (russia OR moscow)
+    "strategic partnership"  a phrase: the words in this order, next to each other
+    sanction*                a prefix: any word starting with "sanction"
+    NOT football, -football  negation
+    iran-russia              a word with inner punctuation is a phrase ("iran russia")
+
+Operators are upper-case words (``AND``, ``OR``, ``NOT``); lower-case ``and``/``or`` are plain
+words. Precedence: NOT (and ``-``) binds tightest, then AND (explicit or adjacency), then OR.
+Terms and phrases are folded with :func:`monitor.textnorm.fold` and compared with the word tokens
+of :func:`monitor.textnorm.normalise`, so case, Persian letter variants, ZWNJ and ё/е do not matter.
+
+A query must be able to match something: ``-football`` alone, or ``a OR -b``, is rejected
+("needs at least one positive term"). Every error is a
+:class:`~monitor.errors.QuerySyntaxError` carrying the 0-based character position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from monitor.errors import QuerySyntaxError
+from monitor.textnorm import normalise
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    prefix: bool = False
+
+
+@dataclass(frozen=True)
+class Phrase:
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    child: Node
+
+
+@dataclass(frozen=True)
+class And:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    children: tuple[Node, ...]
+
+
+Node = Term | Phrase | Not | And | Or
+
+# --------------------------------------------------------------------------- lexer
+
+_OPERATORS = {"AND", "OR", "NOT"}
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # "(" ")" "-" AND OR NOT WORD PHRASE END
+    text: str
+    pos: int
+
+
+_SPECIAL = '()"'
+
+
+def _lex(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+        elif ch in "()":
+            tokens.append(_Token(ch, ch, i))
+            i += 1
+        elif ch == '"':
+            end = text.find('"', i + 1)
+            if end < 0:
+                raise QuerySyntaxError("unclosed quote", i, text)
+            tokens.append(_Token("PHRASE", text[i + 1 : end], i))
+            i = end + 1
+        elif ch == "-" and i + 1 < n and not text[i + 1].isspace() and text[i + 1] != ")":
+            tokens.append(_Token("-", ch, i))
+            i += 1
+        else:
+            start = i
+            while i < n and not text[i].isspace() and text[i] not in _SPECIAL:
+                i += 1
+            word = text[start:i]
+            kind = word if word in _OPERATORS else "WORD"
+            tokens.append(_Token(kind, word, start))
+    tokens.append(_Token("END", "", n))
+    return tokens
+
+
+# --------------------------------------------------------------------------- parser
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = _lex(text)
+        self.i = 0
+        self.first_negation: int | None = None
+
+    def peek(self) -> _Token:
+        return self.tokens[self.i]
+
+    def take(self) -> _Token:
+        tok = self.tokens[self.i]
+        self.i += 1
+        return tok
+
+    def error(self, message: str, pos: int) -> QuerySyntaxError:
+        return QuerySyntaxError(message, pos, self.text)
+
+    def parse(self) -> Node:
+        if self.peek().kind == "END":
+            raise self.error("empty query", 0)
+        node = self.parse_or()
+        tok = self.peek()
+        if tok.kind == ")":
+            raise self.error("unmatched ')'", tok.pos)
+        if tok.kind != "END":  # pragma: no cover - parse_or consumes everything else
+            raise self.error(f"unexpected {tok.text!r}", tok.pos)
+        return node
+
+    def parse_or(self) -> Node:
+        children = [self.parse_and()]
+        while self.peek().kind == "OR":
+            op = self.take()
+            if self.peek().kind in ("END", ")", "OR", "AND"):
+                raise self.error("OR needs a term on both sides", op.pos)
+            children.append(self.parse_and())
+        return children[0] if len(children) == 1 else Or(tuple(children))
+
+    def parse_and(self) -> Node:
+        first = self.peek()
+        if first.kind in ("AND", "OR"):
+            raise self.error(f"{first.kind} needs a term on both sides", first.pos)
+        children = [self.parse_unary()]
+        while True:
+            tok = self.peek()
+            if tok.kind == "AND":
+                self.take()
+                if self.peek().kind in ("END", ")", "OR", "AND"):
+                    raise self.error("AND needs a term on both sides", tok.pos)
+                children.append(self.parse_unary())
+            elif tok.kind in ("WORD", "PHRASE", "(", "NOT", "-"):
+                children.append(self.parse_unary())
+            else:
+                break
+        return children[0] if len(children) == 1 else And(tuple(children))
+
+    def parse_unary(self) -> Node:
+        tok = self.peek()
+        if tok.kind in ("NOT", "-"):
+            self.take()
+            if self.first_negation is None:
+                self.first_negation = tok.pos
+            if self.peek().kind in ("END", ")", "OR", "AND"):
+                raise self.error(f"{tok.text} needs a term after it", tok.pos)
+            return Not(self.parse_unary())
+        return self.parse_primary()
+
+    def parse_primary(self) -> Node:
+        tok = self.take()
+        if tok.kind == "(":
+            if self.peek().kind == ")":
+                raise self.error("empty parentheses", tok.pos)
+            node = self.parse_or()
+            close = self.take()
+            if close.kind != ")":
+                raise self.error("unclosed '('", tok.pos)
+            return node
+        if tok.kind == "PHRASE":
+            words = tuple(normalise(tok.text).split())
+            if not words:
+                raise self.error("empty phrase", tok.pos)
+            return Term(words[0]) if len(words) == 1 else Phrase(words)
+        if tok.kind == "WORD":
+            return self.word(tok)
+        if tok.kind == ")":
+            raise self.error("unmatched ')'", tok.pos)
+        raise self.error("unexpected end of query", tok.pos)  # pragma: no cover
+
+    def word(self, tok: _Token) -> Node:
+        raw = tok.text
+        prefix = raw.endswith("*")
+        body = raw[:-1] if prefix else raw
+        star = body.find("*")
+        if star >= 0:
+            raise self.error("'*' only works at the end of a word", tok.pos + star)
+        words = normalise(body).split()
+        if not words:
+            where = tok.pos + len(body) if prefix else tok.pos
+            raise self.error("nothing to search for in this word", where)
+        if len(words) > 1:
+            if prefix:
+                raise self.error("'*' only works on a single word", tok.pos + len(raw) - 1)
+            return Phrase(tuple(words))
+        return Term(words[0], prefix=prefix)
+
+
+def _positive(node: Node) -> bool:
+    """Whether the node can only match documents that contain some term (not only absences)."""
+    if isinstance(node, Term | Phrase):
+        return True
+    if isinstance(node, Not):
+        return False
+    if isinstance(node, And):
+        return any(_positive(c) for c in node.children)
+    return all(_positive(c) for c in node.children)
+
+
+def parse_query(text: str, *, max_length: int = 500) -> Node:
+    """Parse ``text`` into a query tree; raises QuerySyntaxError with the error's position."""
+    if len(text) > max_length:
+        raise QuerySyntaxError(f"query longer than {max_length} characters", max_length, text)
+    parser = _Parser(text)
+    node = parser.parse()
+    if not _positive(node):
+        raise QuerySyntaxError(
+            "needs at least one positive term (a word or phrase that must appear)",
+            parser.first_negation or 0,
+            text,
+        )
+    return node
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A text's word tokens, prepared once for evaluating many queries."""
+
+    tokens: tuple[str, ...]
+    vocabulary: frozenset[str]
+
+    @classmethod
+    def from_tokens(cls, tokens: Iterable[str]) -> Prepared:
+        toks = tuple(tokens)
+        return cls(toks, frozenset(toks))
+
+
+def prepare(text: str) -> Prepared:
+    return Prepared.from_tokens(normalise(text).split())
+
+
+def _phrase_in(words: tuple[str, ...], tokens: tuple[str, ...]) -> bool:
+    first, n = words[0], len(words)
+    start = 0
+    while True:
+        try:
+            i = tokens.index(first, start)
+        except ValueError:
+            return False
+        if tokens[i : i + n] == words:
+            return True
+        start = i + 1
+
+
+def evaluate(node: Node, doc: Prepared) -> bool:
+    if isinstance(node, Term):
+        if node.prefix:
+            return any(t.startswith(node.text) for t in doc.vocabulary)
+        return node.text in doc.vocabulary
+    if isinstance(node, Phrase):
+        return all(w in doc.vocabulary for w in node.words) and _phrase_in(node.words, doc.tokens)
+    if isinstance(node, Not):
+        return not evaluate(node.child, doc)
+    if isinstance(node, And):
+        return all(evaluate(c, doc) for c in node.children)
+    return any(evaluate(c, doc) for c in node.children)
+
+
+def matches(node: Node, text: str | Prepared) -> bool:
+    """Whether plain ``text`` (or an already prepared text) satisfies the query."""
+    doc = text if isinstance(text, Prepared) else prepare(text)
+    return evaluate(node, doc)
+
+
+def positive_terms(node: Node) -> list[Term | Phrase]:
+    """The terms and phrases that must or may appear (for highlighting); negated ones excluded."""
+    if isinstance(node, Term | Phrase):
+        return [node]
+    if isinstance(node, Not):
+        return []
+    out: list[Term | Phrase] = []
+    for child in node.children:
+        out.extend(positive_terms(child))
+    return out

@@ -1,0 +1,72 @@
+"""JudgeStage: score an item, detect its language, record why, and tag themes and key figures.
+
+Runs inside the collector's transaction (see :mod:`monitor.pipeline`); never commits. Irrelevant
+items are kept with their score and explanation; theme and figure tags are stored for relevant
+items only (the explanation lists them either way).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session
+
+from monitor.db.models import Item
+from monitor.db.relevance import TagValue, replace_tags
+from monitor.pipeline import StageContext
+from monitor.relevance.matcher import Judgement, Matcher
+
+log = logging.getLogger(__name__)
+
+
+def item_body(item: Item) -> str:
+    """The text judged: the summary (when the main text does not already start with it) + text."""
+    summary, text = (item.summary or "").strip(), (item.text or "").strip()
+    if not text:
+        return summary
+    if summary and summary[:80] not in text:
+        return f"{summary}\n{text}"
+    return text
+
+
+def judge_item(matcher: Matcher, item: Item) -> Judgement:
+    declared = item.declared_language
+    if declared is None and item.source is not None:
+        declared = item.source.language
+    return matcher.judge(item.title or "", item_body(item), declared)
+
+
+def tag_values(judgement: Judgement) -> list[TagValue]:
+    if not judgement.relevant:
+        return []
+    tags = [
+        TagValue("theme", name, [e.as_dict() for e in ev]) for name, ev in judgement.themes.items()
+    ]
+    tags += [
+        TagValue("figure", name, [e.as_dict() for e in ev])
+        for name, ev in judgement.figures.items()
+    ]
+    return tags
+
+
+def apply_judgement(session: Session, item: Item, judgement: Judgement) -> None:
+    item.language = judgement.language
+    item.relevant = judgement.relevant
+    item.score = judgement.score
+    item.explanation = judgement.explanation
+    replace_tags(session, item, tag_values(judgement))
+
+
+class JudgeStage:
+    name = "judge"
+
+    def __init__(self, matcher: Matcher) -> None:
+        self.matcher = matcher
+
+    def process(self, session: Session, item: Item, ctx: StageContext) -> None:
+        judgement = judge_item(self.matcher, item)
+        apply_judgement(session, item, judgement)
+        ctx.stats["judge/relevant" if judgement.relevant else "judge/irrelevant"] += 1
+        log.debug(
+            "Judged item=%s score=%s relevant=%s", item.id, judgement.score, judgement.relevant
+        )

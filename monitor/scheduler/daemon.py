@@ -1,0 +1,315 @@
+"""The scheduler daemon behind ``monitor run``.
+
+An APScheduler 3 ``BackgroundScheduler`` (in-memory job store, thread pool) holds one job per
+schedule: ``crawl`` (interval, first run at start-up), ``digest:<recipient>`` (cron trigger from
+the recipient's schedule and time zone) and ``upkeep`` (``schedule.upkeep_cron``). Every job has
+``max_instances=1`` and ``coalesce=True``; each one spawns a one-shot ``monitor`` command as a
+supervised child (see :mod:`monitor.scheduler.jobs`). The main thread handles signals, checks
+every ``tick`` whether a digest or upkeep run is owed (and starts it at once if so), and polls the
+configuration file.
+
+Why the schedule is derived from stored state instead of APScheduler's SQLAlchemyJobStore: a job
+store pickles callables and trigger state, which breaks across upgrades and goes stale when the
+configuration changes (jobs are re-created from config anyway); and it records when a job was
+*scheduled*, not whether the work was done. Here the database records the work itself
+(``recipient_state.last_due_at``, claimed by compare-and-set before the digest child starts, and
+the ``due_at`` of upkeep job runs), so after any stop the daemon knows exactly which due times
+were handled: a digest whose due time passed while the daemon was down is sent once at start-up
+(within ``schedule.misfire_grace_s``; later than that it is skipped and its items ride with the
+next digest), never twice. Crawls need no memory: sources carry their own next due time.
+
+Signals: SIGTERM/SIGINT stop taking new jobs; a running crawl child is terminated at once (it
+closes its run cleanly on SIGTERM), a digest or upkeep child gets ``stop_wait_s`` to finish before
+it is terminated; then the daemon exits 0. SIGHUP, or a changed ``monitor.yaml``/``sources.yaml``
+(polled by modification time), reloads the configuration and re-creates the jobs; an invalid new
+configuration is logged and the old one kept.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitor.config import AppConfig, load_config
+from monitor.db import jobs as q
+from monitor.db.engine import Database
+from monitor.db.models import JobRun
+from monitor.errors import MonitorError
+from monitor.scheduler.jobs import (
+    CRAWL_JOB,
+    DIGEST_PREFIX,
+    UPKEEP_JOB,
+    JobRunner,
+    RunOptions,
+    digest_job_id,
+)
+from monitor.scheduler.schedules import parse_crontab, parse_schedule
+
+log = logging.getLogger(__name__)
+
+
+class SchedulerError(MonitorError):
+    """The daemon cannot start (another one runs, bad schedule)."""
+
+
+def _config_mtimes(config: AppConfig) -> dict[str, float]:
+    out = {}
+    for name in ("monitor.yaml", "sources.yaml"):
+        path = Path(config.config_dir) / name
+        try:
+            out[name] = path.stat().st_mtime
+        except OSError:
+            out[name] = 0.0
+    return out
+
+
+class Daemon:
+    """Owns the scheduler, the job runner and the signal-driven main loop."""
+
+    def __init__(
+        self,
+        config: AppConfig,
+        db: Database,
+        options: RunOptions,
+        *,
+        config_loader: Callable[[], AppConfig] | None = None,
+        open_db: Callable[[str], Database] | None = None,
+    ) -> None:
+        self.options = options
+        self.stop = threading.Event()
+        self._wake = threading.Event()
+        self._reload = threading.Event()
+        self._config_loader = config_loader or (lambda: load_config(config.config_dir))
+        self._open_db = open_db or Database.open
+        self.runner = JobRunner(config, db, options, self.stop)
+        self._mtimes = _config_mtimes(config)
+        self._daemon_run: int | None = None
+        self.scheduler = BackgroundScheduler(
+            timezone=config.settings.schedule.timezone,
+            executors={
+                "default": ThreadPoolExecutor(
+                    max_workers=max(4, len(config.settings.recipients) + 2)
+                )
+            },
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": config.settings.schedule.misfire_grace_s,
+            },
+        )
+
+    @property
+    def config(self) -> AppConfig:
+        return self.runner.config
+
+    # ------------------------------------------------------------------ jobs
+
+    def add_jobs(self, *, first_crawl_now: bool) -> None:
+        cfg = self.config
+        sched = cfg.settings.schedule
+        interval = self.options.crawl_interval_s(cfg)
+        crawl_kwargs: dict[str, Any] = {}
+        if first_crawl_now:
+            crawl_kwargs["next_run_time"] = datetime.now(UTC)
+        self.scheduler.add_job(
+            self.runner_call(lambda r: r.run_crawl()),
+            IntervalTrigger(seconds=interval, timezone=sched.timezone),
+            id=CRAWL_JOB,
+            name="crawl due sources",
+            replace_existing=True,
+            **crawl_kwargs,
+        )
+        for recipient in cfg.settings.recipients:
+            name = recipient.name
+            self.scheduler.add_job(
+                self.runner_call(functools.partial(JobRunner.run_digest, name=name)),
+                parse_schedule(recipient.schedule).trigger(recipient.timezone),
+                id=digest_job_id(name),
+                name=f"digest for {name}",
+                replace_existing=True,
+            )
+        self.scheduler.add_job(
+            self.runner_call(lambda r: r.run_upkeep()),
+            parse_crontab(sched.upkeep_cron).trigger(sched.timezone),
+            id=UPKEEP_JOB,
+            name="upkeep",
+            replace_existing=True,
+        )
+        log.info(
+            "Jobs scheduled crawl_every_s=%s recipients=%d upkeep_cron=%s",
+            interval,
+            len(cfg.settings.recipients),
+            sched.upkeep_cron,
+        )
+
+    def runner_call(self, fn: Callable[[JobRunner], object]) -> Callable[[], None]:
+        """A job function that uses the runner current at call time (reloads replace it)."""
+
+        def call() -> None:
+            try:
+                fn(self.runner)
+            except Exception:  # a job must never take the daemon down
+                log.exception("Job failed with an unexpected error")
+
+        return call
+
+    def kick_owed(self) -> None:
+        """Start digest and upkeep runs that are owed now (start-up catch-up, missed triggers)."""
+        for job in self.scheduler.get_jobs():
+            if job.id != UPKEEP_JOB and not job.id.startswith(DIGEST_PREFIX):
+                continue
+            try:
+                owed = self.runner.owed(job.id)
+            except Exception:
+                log.exception("Checking job failed job=%s", job.id)
+                continue
+            if owed and not self.stop.is_set():
+                log.debug("Owed run, starting now job=%s", job.id)
+                job.modify(next_run_time=datetime.now(UTC))
+
+    # ------------------------------------------------------------------ reload
+
+    def config_changed(self) -> bool:
+        return _config_mtimes(self.config) != self._mtimes
+
+    def reload(self) -> bool:
+        """Load the configuration again and re-create the jobs; False when it is invalid."""
+        try:
+            new = self._config_loader()
+            for recipient in new.settings.recipients:
+                parse_schedule(recipient.schedule)
+        except (MonitorError, ValueError) as exc:
+            log.error("Configuration reload failed; keeping the old one: %s", exc)
+            self._mtimes = _config_mtimes(self.config)
+            return False
+        db = self.runner.db
+        if new.database_url != self.config.database_url:
+            db = self._open_db(new.database_url)
+        old = self.runner
+        self.runner = JobRunner(new, db, self.options, self.stop)
+        self.runner.inherit_backoff(old)
+        self._mtimes = _config_mtimes(new)
+        # keep the crawl's place in its interval unless the interval changed
+        crawl = self.scheduler.get_job(CRAWL_JOB)
+        keep = None
+        if crawl is not None and (
+            crawl.trigger.interval.total_seconds() == self.options.crawl_interval_s(new)
+        ):
+            keep = crawl.next_run_time
+        for job in self.scheduler.get_jobs():
+            job.remove()
+        self.add_jobs(first_crawl_now=False)
+        if keep is not None:
+            self.scheduler.modify_job(CRAWL_JOB, next_run_time=keep)
+        log.info("Configuration reloaded config_dir=%s", new.config_dir)
+        return True
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def _register_daemon(self) -> None:
+        ident = self.runner.identity
+        now = self.runner.clock()
+
+        def alive(run: JobRun) -> bool:
+            d = run.detail or {}
+            if d.get("host") not in (None, ident["host"]):
+                return True  # another machine's daemon: not ours to judge
+            return q.pid_alive(d.get("daemon_pid") or d.get("pid"), d.get("daemon_ticks"))
+
+        with self.runner.db.session() as session:
+            for other in q.running_daemons(session):
+                if alive(other):
+                    d = other.detail or {}
+                    raise SchedulerError(
+                        f"scheduler: another 'monitor run' is active (pid {d.get('daemon_pid')} on "
+                        f"{d.get('host')}, since {other.started_at:%Y-%m-%d %H:%M} UTC). "
+                        "Stop it first; two daemons would crawl and send twice."
+                    )
+            closed = q.close_orphaned_job_runs(session, now, alive)
+            if closed:
+                log.warning("Closed job runs left by a stopped daemon count=%d", closed)
+            self._daemon_run = q.start_job_run(
+                session, "daemon", now, {**ident, "config_dir": str(self.config.config_dir)}
+            )
+
+    def _unregister_daemon(self, status: str) -> None:
+        if self._daemon_run is None:
+            return
+        with self.runner.db.session() as session:
+            q.finish_job_run(session, self._daemon_run, status, self.runner.clock(), {})
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        if signum == signal.SIGHUP:
+            self._reload.set()
+        else:
+            self.stop.set()  # no logging here: handlers must not take the logging lock
+        self._wake.set()
+
+    def install_signal_handlers(self) -> dict[int, Any]:
+        previous: dict[int, Any] = {}
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            previous[sig] = signal.signal(sig, self._on_signal)
+        return previous
+
+    def tick(self) -> None:
+        if self._reload.is_set() or self.config_changed():
+            self._reload.clear()
+            self.reload()
+        self.kick_owed()
+
+    def run(self, *, install_signals: bool = True) -> int:
+        """Run until SIGTERM/SIGINT (or :meth:`request_stop`); returns the exit code (0)."""
+        self._register_daemon()
+        previous = self.install_signal_handlers() if install_signals else {}
+        try:
+            self.add_jobs(first_crawl_now=True)
+            self.scheduler.start()
+            log.info("Scheduler started pid=%d config_dir=%s", os.getpid(), self.config.config_dir)
+            while not self.stop.is_set():
+                try:
+                    self.tick()
+                except Exception:
+                    log.exception("Scheduler tick failed")
+                self._wake.wait(self.options.tick_s)
+                self._wake.clear()
+            log.info("Stopping: no new jobs; waiting for running jobs to end")
+            self.scheduler.shutdown(wait=True)
+            log.info("Scheduler stopped")
+        finally:
+            if self.scheduler.running:
+                self.stop.set()
+                self.scheduler.shutdown(wait=True)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self._unregister_daemon("ok")
+        return 0
+
+    def request_stop(self) -> None:
+        self.stop.set()
+        self._wake.set()
+
+    # ------------------------------------------------------------------ status
+
+    def next_runs(self) -> dict[str, datetime | None]:
+        return {job.id: job.next_run_time for job in self.scheduler.get_jobs()}
+
+
+def options_with_child_args(options: RunOptions, log_format: str, verbose: int) -> RunOptions:
+    """Pass the daemon's log format and verbosity on to its children."""
+    args = ["--log-format", log_format]
+    if verbose:
+        args.append("-" + "v" * min(verbose, 2))
+    return replace(options, child_args=tuple(args))

@@ -1,0 +1,151 @@
+"""FoldStage on a real archive (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from monitor.config import DedupSettings
+from monitor.db.engine import Database
+from monitor.db.models import DedupBand, DedupSignature, Item, Story, StoryEvent
+from monitor.dedup.stage import FoldStage
+from monitor.pipeline import StageContext, run_stages
+from tests.dedup.support import BODY, OTHER, item, source
+
+SETTINGS = DedupSettings()
+
+
+def test_copies_related_and_new_stories(db: Database) -> None:
+    stage = FoldStage(SETTINGS)
+    ctx = StageContext()
+    with db.session() as s:
+        wire, daily, portal, ru = (source(s, n) for n in ("wire", "daily", "portal", "ru"))
+    steps = [
+        (wire, "Lavrov and Araghchi discuss nuclear talks", BODY, {}),
+        # syndicated copy: new headline, trimmed last paragraph, agency credit
+        (
+            daily,
+            "Russia offers help on nuclear talks – Gulf Herald",
+            "MOSCOW, March 10 (TASS) – " + BODY.rsplit("\n", 1)[0] + "\nSource: TASS",
+            {"hours": 2},
+        ),
+        # the same article at an AMP URL of the wire's site, via another feed
+        (
+            portal,
+            "Lavrov and Araghchi discuss nuclear talks",
+            BODY,
+            {"hours": 3, "url": "https://amp.wire.example.org/news/1?utm_source=x"},
+        ),
+        # a Russian report of the same meeting: related, not a copy
+        (
+            ru,
+            "Лавров и Аракчи обсудили ядерную программу",
+            "Министр иностранных дел провел переговоры. " * 8,
+            {"hours": 1, "language": "ru"},
+        ),
+        # another event
+        (wire, "Gazprom signs memorandum on gas supplies", OTHER, {"hours": 5}),
+        # irrelevant: never folded
+        (daily, "Football results", OTHER.replace("gas", "goal"), {"hours": 6, "relevant": False}),
+    ]
+    ids = []
+    for src, title, text, kw in steps:
+        with db.session() as s:
+            figures = ("lavrov", "araghchi") if "avrov" in title or "Лавров" in title else ()
+            themes = ("diplomacy",) if figures else ()
+            row = item(s, src, title, text, figures=figures, themes=themes, **kw)
+            run_stages([stage], s, row, ctx)
+            ids.append(row.id)
+    assert ctx.stats["fold/copies"] == 2
+    assert ctx.stats["fold/related"] == 1
+    assert ctx.stats["fold/new_story"] == 2
+    with db.session() as s:
+        rows = {i.id: i for i in s.scalars(select(Item))}
+        lead, copy, amp, ru_row, gas, football = (rows[i] for i in ids)
+        assert lead.story_role == "lead"
+        assert copy.story_id == lead.story_id
+        assert copy.story_role == "copy"
+        assert copy.story_reason["signal"] == "near_copy"
+        assert copy.story_reason["similarity"] >= 0.8
+        assert amp.story_reason["signal"] == "canonical_url"
+        assert amp.story_id == lead.story_id
+        assert ru_row.story_id == lead.story_id
+        assert ru_row.story_role == "related"
+        assert ru_row.story_reason["detail"]["cross_language"] is True
+        assert gas.story_id != lead.story_id
+        assert gas.story_role == "lead"
+        assert football.story_id is None
+        story = s.get(Story, lead.story_id)
+        assert story is not None
+        assert story.item_count == 4
+        assert story.source_count == 4
+        assert story.lead_item_id == lead.id
+        events = s.scalars(select(StoryEvent).where(StoryEvent.item_id == copy.id)).all()
+        assert [(e.signal, e.matched_item_id) for e in events] == [("near_copy", lead.id)]
+        # the index is persisted: signatures and band rows for every folded item
+        assert s.scalar(select(func.count()).select_from(DedupSignature)) == 5
+        assert s.scalar(select(func.count(func.distinct(DedupBand.item_id)))) == 5
+
+
+def test_more_complete_early_copy_becomes_lead(db: Database) -> None:
+    stage = FoldStage(SETTINGS)
+    ctx = StageContext()
+    with db.session() as s:
+        a, b = source(s, "short"), source(s, "full")
+    with db.session() as s:
+        first = item(s, a, "Talks in Moscow", BODY.rsplit("\n", 1)[0])
+        stage.process(s, first, ctx)
+    with db.session() as s:
+        fuller = item(
+            s,
+            b,
+            "Lavrov holds talks",
+            BODY + "\nMore detail follows in a final line here.",
+            hours=1,
+        )
+        stage.process(s, fuller, ctx)
+    with db.session() as s:
+        story = s.get(Story, s.get(Item, first.id).story_id)
+        assert story.lead_item_id == fuller.id
+        assert s.get(Item, first.id).story_role == "copy"
+        assert s.get(Item, fuller.id).story_role == "lead"
+        signals = [e.signal for e in s.scalars(select(StoryEvent).order_by(StoryEvent.id))]
+        assert signals == ["new_story", "near_copy", "lead"]
+
+
+def test_window_keeps_months_apart_meetings_apart(db: Database) -> None:
+    stage = FoldStage(SETTINGS)
+    ctx = StageContext()
+    with db.session() as s:
+        src = source(s, "wire")
+    later = BODY.replace("Monday", "Tuesday").replace("in May", "in September")
+    for hours, text in ((0, BODY), (24 * 120, later)):
+        with db.session() as s:
+            stage.process(
+                s,
+                item(
+                    s,
+                    src,
+                    "Lavrov meets Araghchi",
+                    text,
+                    hours=hours,
+                    figures=("lavrov", "araghchi"),
+                ),
+                ctx,
+            )
+    assert ctx.stats["fold/new_story"] == 2
+
+
+def test_revision_keeps_story(db: Database) -> None:
+    stage = FoldStage(SETTINGS)
+    ctx = StageContext()
+    with db.session() as s:
+        src = source(s, "wire")
+        row = item(s, src, "Talks", BODY)
+        stage.process(s, row, ctx)
+        story_id = row.story_id
+    with db.session() as s:
+        row = s.get(Item, row.id)
+        row.text = BODY + "\nUpdated with a statement from the ministry spokesperson today."
+        stage.process(s, row, ctx)
+        assert row.story_id == story_id
+    assert ctx.stats["fold/revised"] == 1
