@@ -23,10 +23,12 @@ _WORD = re.compile(r"[\w\u200c\u200d\u0640\u064b-\u065f\u0670]+")
 
 @dataclass(frozen=True)
 class Highlighter:
-    """Words to mark: exact folded words and folded prefixes."""
+    """Words to mark: exact folded words, folded prefixes, and multi-word phrases (marked only
+    where the whole phrase occurs, so "Tehran and Moscow" does not mark every "and")."""
 
     exact: frozenset[str]
     prefixes: tuple[str, ...]
+    phrases: tuple[tuple[str, ...], ...] = ()
 
     @classmethod
     def build(cls, node: Node | None = None, extra: Iterable[str] = ()) -> Highlighter:
@@ -41,25 +43,42 @@ class Highlighter:
                         continue
                     form, is_prefix = expand_word(word)
                     (prefixes if is_prefix else exact).add(form)
+        phrases: set[tuple[str, ...]] = set()
         for phrase in extra:
-            exact.update(tokens(phrase))
-        return cls(frozenset(exact), tuple(sorted(prefixes)))
+            seq = tuple(tokens(phrase))
+            if len(seq) == 1:
+                exact.add(seq[0])
+            elif seq:
+                phrases.add(seq)
+        return cls(frozenset(exact), tuple(sorted(prefixes)), tuple(sorted(phrases)))
 
     def __bool__(self) -> bool:
-        return bool(self.exact or self.prefixes)
+        return bool(self.exact or self.prefixes or self.phrases)
 
     def hits(self, word: str) -> bool:
         folded = fold(word).replace("\u200c", "")
         return folded in self.exact or folded.startswith(self.prefixes)
 
+    def _marked(self, words: list[re.Match[str]]) -> set[int]:
+        folded = [fold(m.group()).replace("\u200c", "") for m in words]
+        marked = {i for i, w in enumerate(folded) if w in self.exact or w.startswith(self.prefixes)}
+        for phrase in self.phrases:
+            n = len(phrase)
+            for i in range(len(folded) - n + 1):
+                if tuple(folded[i : i + n]) == phrase:
+                    marked.update(range(i, i + n))
+        return marked
+
     def mark(self, text: str) -> Markup:
         """``text`` escaped, with matching words wrapped in ``<mark>``."""
         if not self:
             return escape(text)
+        words = list(_WORD.finditer(text))
+        marked = self._marked(words)
         out: list[str] = []
         pos = 0
-        for m in _WORD.finditer(text):
-            if self.hits(m.group()):
+        for i, m in enumerate(words):
+            if i in marked:
                 out.append(str(escape(text[pos : m.start()])))
                 out.append(f"<mark>{escape(m.group())}</mark>")
                 pos = m.end()
@@ -70,10 +89,10 @@ class Highlighter:
         """A short excerpt around the first matching word (the start of the text otherwise)."""
         start = 0
         if self:
-            for m in _WORD.finditer(text):
-                if self.hits(m.group()):
-                    start = max(0, m.start() - width // 3)
-                    break
+            words = list(_WORD.finditer(text))
+            marked = self._marked(words)
+            if marked:
+                start = max(0, words[min(marked)].start() - width // 3)
         if start:
             space = text.find(" ", start)
             start = space + 1 if 0 <= space < start + 30 else start
@@ -84,21 +103,25 @@ class Highlighter:
 
 
 def explanation_terms(explanation: Any, *, limit: int = 100) -> list[str]:
-    """Short strings recorded in a relevance explanation (matched terms, evidence), for marking."""
+    """The matched forms recorded in a relevance explanation (sides, bilateral forms, themes,
+    key figures), for marking in the item's text. Labels, reasons and snippets are not terms."""
+    if not isinstance(explanation, dict):
+        return []
+    entries: list[Any] = []
+    for group in ("sides", "themes", "figures"):
+        value = explanation.get(group)
+        if isinstance(value, dict):
+            for hits in value.values():
+                if isinstance(hits, list):
+                    entries.extend(hits)
+    bilateral = explanation.get("bilateral")
+    if isinstance(bilateral, list):
+        entries.extend(bilateral)
     found: list[str] = []
-
-    def walk(value: Any) -> None:
-        if len(found) >= limit:
-            return
-        if isinstance(value, str):
-            if 2 <= len(value) <= 80:
-                found.append(value)
-        elif isinstance(value, dict):
-            for v in value.values():
-                walk(v)
-        elif isinstance(value, list | tuple):
-            for v in value:
-                walk(v)
-
-    walk(explanation)
+    for entry in entries:
+        form = entry.get("form") if isinstance(entry, dict) else None
+        if isinstance(form, str) and 2 <= len(form) <= 80 and form not in found:
+            found.append(form)
+            if len(found) >= limit:
+                break
     return found

@@ -6,6 +6,7 @@ ZWNJ, so searches typed with Persian letters must still find it; Russian texts u
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,8 @@ from monitor.db.models import (
     Story,
     StoryEvent,
 )
+from monitor.paths import shipped_config_dir
+from monitor.relevance import Matcher, load_topic
 
 BASE = datetime(2025, 5, 10, 8, 0, tzinfo=UTC)
 
@@ -151,10 +154,15 @@ DIGEST_HTML = (
 )
 
 
-def _explanation(lang: str) -> dict[str, object]:
-    """What the matcher would record: the matched terms and their weights."""
-    terms = {"en": ["Iran", "Russia"], "ru": ["Ирана", "России"], "fa": ["ایران", "روسیه"]}[lang]
-    return {"threshold": 2.0, "matched": [{"term": t, "weight": 1.5} for t in terms]}
+@functools.cache
+def _matcher() -> Matcher:
+    """The real matcher on the shipped topic, so pages show what users will see."""
+    return Matcher(load_topic(shipped_config_dir() / "topics" / "iran-russia.yaml"))
+
+
+def _explanation(title: str, body: str, lang: str) -> dict[str, object]:
+    """What the matcher records for this item (matched terms per side, points, themes)."""
+    return dict(_matcher().judge(title, body, lang).explanation)
 
 
 def seed_archive(db: Database, tmp_path: Path) -> Seeded:
@@ -219,7 +227,7 @@ def seed_archive(db: Database, tmp_path: Path) -> Seeded:
                 first_seen_at=when + timedelta(minutes=5),
                 relevant=relevant,
                 score=4.5 if relevant else 0.2,
-                explanation=_explanation(lang),
+                explanation=_explanation(title, body, lang),
                 story_id=stories[story_key].id if story_key else None,
                 story_role=role,
             )

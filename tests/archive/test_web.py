@@ -79,6 +79,13 @@ def test_item_page_explains_and_links(client: TestClient, seeded: Seeded) -> Non
     assert f'href="/stories/{seeded.stories["rail"]}"' in page
     assert "economy" in page
     assert "Why it is relevant" in page
+    assert "against a threshold of" in page
+    assert '<th scope="row">iran</th>' in page
+    assert '<th scope="row">russia</th>' in page
+    # only matched terms are marked; "and" only inside the bilateral form "Iran and Russia"
+    assert "<mark>the</mark>" not in page
+    assert "<mark>an</mark>" not in page
+    assert "<mark>Iran</mark> <mark>and</mark> <mark>Russia</mark>" in page
     fa = client.get(f"/items/{seeded.items['fa_treaty']}").text
     assert re.search(r'<article class="item-page" lang="fa" dir="rtl">', fa)
     assert client.get("/items/999999").status_code == 404
@@ -131,7 +138,9 @@ def test_json_api(client: TestClient, seeded: Seeded) -> None:
     item = client.get(f"/api/items/{seeded.items['rail_copy']}").json()
     assert item["story"] == seeded.stories["rail"]
     assert item["story_role"] == "copy"
-    assert item["explanation"]["matched"][0]["term"] == "Iran"
+    sides = item["explanation"]["sides"]
+    assert {h["term"] for h in sides["iran"]} >= {"Iran"}
+    assert {h["term"] for h in sides["russia"]} >= {"Russia"}
     story = client.get(f"/api/stories/{seeded.stories['rail']}").json()
     assert story["lead"]["id"] == seeded.items["rail_lead"]
     assert len(story["timeline"]) == 3
