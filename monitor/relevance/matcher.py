@@ -197,7 +197,7 @@ class Matcher:
         def is_list(s: int) -> bool:
             named = seg_sides.get(s, _NO_SIDES)
             countries = segs.countries.get(s, _NO_COUNTRIES)
-            return len(countries) + len(named.keys() & both) >= list_min
+            return len(countries) + (a in named) + (b in named) >= list_min
 
         def pair(named: dict[str, float]) -> float:
             if a in named and b in named:

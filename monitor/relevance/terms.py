@@ -5,10 +5,10 @@ a sequence of word patterns. A word pattern is a finite set of exact forms (``и
 expands to иран, ирана, ирану, …) plus optional prefixes (``sanction*``). Everything is folded with
 :func:`monitor.textnorm.fold`, like the text.
 
-Matching does not run one regex per term. The document is split into paragraphs and sentences and
-tokenised once; each *distinct* token is looked up once (a dict for exact forms, a dict keyed by
-the first three letters for prefixes; results are memoised per index); only the positions of
-known tokens are visited. Words of a
+Matching does not run one regex per term. The body is folded and marked once (sentence ends,
+spaced-out punctuation) and split into paragraphs, sentences and tokens with plain string splits;
+each token is looked up in a memo of what it can start (a dict for exact forms, a dict keyed by
+the first three letters for prefixes, looked up once per distinct token per process). Words of a
 phrase must follow each other, with at most one hyphen, dash or slash between them.
 """
 
