@@ -19,7 +19,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/monitor demo
 
-## The test suite (PostgreSQL/Redis/browser tests skip with a reason unless set up; see README)
+## The test suite (PostgreSQL and browser tests skip with a reason unless set up; see README)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
 
