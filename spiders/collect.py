@@ -4,12 +4,18 @@ Thin by design: it fetches, hands bytes to the parsers in :mod:`monitor.collect`
 which entries are known *before* fetching any article page, and yields
 :class:`~monitor.collect.records.CollectedItem` records to the store pipeline. Every callback and
 errback is guarded: a failure is recorded against its source and the crawl goes on.
+
+Article text is extracted in worker processes (``extract_workers``, see
+:mod:`monitor.collect.extract_pool`) while the reactor goes on fetching and storing; with
+``extract_workers=0`` it is extracted in this process. The pool is shut down when the spider
+closes.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator, Sequence
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +23,8 @@ import scrapy
 from scrapy import Request
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
 from twisted.internet.error import (
     ConnectionRefusedError,
     DNSLookupError,
@@ -28,6 +36,7 @@ from twisted.python.failure import Failure
 from monitor.collect.charset import decode_bytes
 from monitor.collect.collector import Collector, entries_newest
 from monitor.collect.extract import extract_article
+from monitor.collect.extract_pool import ExtractCrashed, ExtractPool, ExtractResult
 from monitor.collect.feeds import parse_feed
 from monitor.collect.listings import extract_listing_links
 from monitor.collect.polling import parse_retry_after
@@ -99,6 +108,7 @@ class CollectSpider(scrapy.Spider):  # type: ignore[misc]
         max_items: int = 500,
         timeout_s: float = 30.0,
         max_body_bytes: int = 0,
+        extract_workers: int = 0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -109,10 +119,24 @@ class CollectSpider(scrapy.Spider):  # type: ignore[misc]
         self.max_items = max_items
         self.timeout_s = timeout_s
         self.max_body_bytes = max_body_bytes
+        self.extract_workers = extract_workers
+        self.extract_pool: ExtractPool | None = None
+
+    def closed(self, reason: str) -> None:
+        if self.extract_pool is not None:
+            self.extract_pool.close()
+            self.extract_pool = None
 
     # ------------------------------------------------------------------ start
 
     async def start(self) -> AsyncIterator[Any]:
+        if self.extract_workers > 0 and self.fulltext and self.extract_pool is None:
+            try:
+                self.extract_pool = ExtractPool(self.extract_workers)
+                self.extract_pool.start()
+            except Exception as exc:  # no processes to be had: extract in this process
+                log.warning("Extraction workers unavailable, extracting in-process error=%s", exc)
+                self.extract_pool = None
         for job in self.jobs:
             callback = {
                 "sitemap": self.parse_sitemap,
@@ -357,20 +381,36 @@ class CollectSpider(scrapy.Spider):  # type: ignore[misc]
                 looked_up_new=True,
             )
 
-    def parse_article(
+    async def _extract(self, response: Response) -> ArticleRecord | None:
+        content_type = _header(response, b"Content-Type") or ""
+        c = self.collector
+        if self.extract_pool is None:
+            with c.timer("extract"):
+                return extract_article(response.body, url=response.url, content_type=content_type)
+        with c.timer("extract"):  # only the hand-over is spent in this process
+            future = self.extract_pool.submit(response.body, response.url, content_type)
+        result: ExtractResult = await maybe_deferred_to_future(_deferred_from(future))
+        c.timings["extract_worker"] = c.timings.get("extract_worker", 0.0) + result.seconds
+        return result.article
+
+    async def parse_article(
         self, response: Response, job: SourceJob, entry: FeedEntry, canonical: str, key: str
-    ) -> Iterator[Any]:
+    ) -> AsyncIterator[Any]:
         c = self.collector
         try:
             c.fetched(job.source_id)
-            with c.timer("extract"):
-                article = extract_article(
-                    response.body,
-                    url=response.url,
-                    content_type=_header(response, b"Content-Type") or "",
-                )
+            try:
+                article = await self._extract(response)
+            except ExtractCrashed as exc:
+                log.warning("Extraction worker died source=%s url=%s", job.name, response.url)
+                c.error(job.source_id, f"extract: {response.url}: {exc}")
+                article = None
+                crashed = True
+            else:
+                crashed = False
             if article is None:
-                c.error(job.source_id, f"extract: no article text found at {response.url}")
+                if not crashed:
+                    c.error(job.source_id, f"extract: no article text found at {response.url}")
                 if entry.arrived_via == "feed":
                     c.begin(job.source_id)
                     yield CollectedItem(
@@ -410,6 +450,23 @@ class CollectSpider(scrapy.Spider):  # type: ignore[misc]
                 )
         finally:
             c.end(job.source_id)
+
+
+def _deferred_from(future: Future[Any]) -> Deferred[Any]:
+    """A Deferred fired in the reactor thread when ``future`` (settled in any thread) is done."""
+    from twisted.internet import reactor
+
+    d: Deferred[Any] = Deferred()
+
+    def settle(done: Future[Any]) -> None:
+        exc = done.exception()
+        if exc is not None:
+            d.errback(exc)
+        else:
+            d.callback(done.result())
+
+    future.add_done_callback(lambda done: reactor.callFromThread(settle, done))
+    return d
 
 
 def _request_of(failure: Failure) -> Request:

@@ -5,12 +5,23 @@ store); when that drops to zero the source is *done*: its ``crawl_run_sources`` 
 state (validators, failures, next due time) are written in one transaction and progress is
 reported. Every per-source step is guarded by the caller; whatever fails is recorded here as a
 message against that source and the run goes on.
+
+Items are stored in small batches (:meth:`Collector.submit`): one transaction per
+``STORE_BATCH`` items (or fewer, when the oldest has waited ``STORE_BATCH_MAX_AGE_S``, and at the
+end of the crawl). A batch commits all or nothing — its items with their revisions, tags and story
+rows — so a crash never leaves half-written data; an item waiting in a batch keeps its source
+open. When a batch fails, its items are stored again one per transaction, so one bad item costs
+only itself.
+
+A source the crawl never reached (stopped early, e.g. on SIGTERM) is recorded as ``skipped``: its
+fetch state is left alone, so it keeps its due time, with no failure counted and no back-off.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from monitor.collect.polling import next_due_after_failure, next_due_after_success
 from monitor.collect.records import CollectedItem, FeedEntry, SourceJob
@@ -30,6 +42,9 @@ from monitor.pipeline import ItemStage, StageContext, run_stages
 
 log = logging.getLogger(__name__)
 MAX_MESSAGES = 50
+STORE_BATCH = 25
+STORE_BATCH_MAX_AGE_S = 1.0
+NOT_REACHED = "not reached: crawl stopped early"
 
 
 @dataclass
@@ -51,6 +66,7 @@ class SourceTally:
     retry_after_until: datetime | None = None
     newest_item: datetime | None = None
     done: bool = False
+    skipped: bool = False
     status: str = "ok"
     seen_keys: set[str] = field(default_factory=set)
 
@@ -83,6 +99,7 @@ class Collector:
         stages: Sequence[ItemStage] = (),
         progress: Progress | None = None,
         fulltext: bool = True,
+        batch_size: int = STORE_BATCH,
     ) -> None:
         self.db = db
         self.crawl = crawl
@@ -94,6 +111,9 @@ class Collector:
         self.ctx = StageContext(run_id=run_id)
         self.timings: dict[str, float] = {}
         self.done = 0
+        self.batch_size = max(batch_size, 1)
+        self._batch: list[CollectedItem] = []
+        self._batch_since = 0.0
 
     # ------------------------------------------------------------------ accounting
 
@@ -173,30 +193,81 @@ class Collector:
         with self.timer("store"), self.db.session() as session:
             return find_known(session, source_id, entry_keys, canonical_urls)
 
+    def submit(self, item: CollectedItem) -> None:
+        """Queue an item for the next batch (its source stays open until the batch is stored);
+        the batch is stored once it is full. Never raises."""
+        if not self._batch:
+            self._batch_since = time.monotonic()
+        self._batch.append(item)
+        if len(self._batch) >= self.batch_size:
+            self.flush()
+
+    def flush(self, *, stale_only: bool = False) -> None:
+        """Store the waiting batch now (``stale_only``: only when its oldest item has waited
+        ``STORE_BATCH_MAX_AGE_S``), then close the items' share of their sources. Never raises."""
+        if not self._batch:
+            return
+        if stale_only and time.monotonic() - self._batch_since < STORE_BATCH_MAX_AGE_S:
+            return
+        items, self._batch = self._batch, []
+        self.store_batch(items)
+        for item in items:
+            self.end(item.source_id)
+
     def store(self, item: CollectedItem) -> str:
-        """Store one entry and run the stages, in one transaction. Never raises."""
-        tally = self.tallies[item.source_id]
-        now = datetime.now(UTC)
-        outcome = "error"
+        """Store one entry and run the stages, in its own transaction. Never raises."""
+        return self.store_batch([item])[0]
+
+    def store_batch(self, items: Sequence[CollectedItem]) -> list[str]:
+        """Store entries and run the stages on each, all in one transaction; outcomes in order
+        (``new``, ``revised``, ``known`` or ``error``). Never raises."""
+        if not items:
+            return []
+        stats = Counter(self.ctx.stats)
         try:
             with self.timer("store"), self.db.session() as session:
-                outcome, row = store_collected(
-                    session, item, run_id=self.run_id, now=now, declared_language=tally.job.language
-                )
-                if row is not None and self.stages:
-                    with self.timer("stages"):
-                        run_stages(self.stages, session, row, self.ctx)
-        except IntegrityError:
-            outcome = "known"  # stored meanwhile by a concurrent crawl
+                outcomes = [self._store_in(session, item) for item in items]
         except Exception as exc:
-            log.exception("Store failed source=%s url=%s", tally.job.name, item.entry.url)
-            self.error(item.source_id, f"store: {item.entry.url}: {type(exc).__name__}: {exc}")
-        if outcome == "new":
-            tally.new += 1
-        elif outcome == "revised":
-            tally.revised += 1
-        elif outcome == "known":
-            tally.known += 1
+            self.ctx.stats = stats  # the batch was rolled back, and so were its stage counts
+            if len(items) > 1:
+                log.info(
+                    "Store batch failed, storing one at a time items=%d error=%s",
+                    len(items),
+                    type(exc).__name__,
+                )
+                return [self.store_batch([item])[0] for item in items]
+            item = items[0]
+            if isinstance(exc, IntegrityError):
+                outcomes = ["known"]  # stored meanwhile by a concurrent crawl
+            else:
+                log.exception(
+                    "Store failed source=%s url=%s",
+                    self.tallies[item.source_id].job.name,
+                    item.entry.url,
+                )
+                self.error(item.source_id, f"store: {item.entry.url}: {type(exc).__name__}: {exc}")
+                outcomes = ["error"]
+        for item, outcome in zip(items, outcomes, strict=True):
+            tally = self.tallies[item.source_id]
+            if outcome == "new":
+                tally.new += 1
+            elif outcome == "revised":
+                tally.revised += 1
+            elif outcome == "known":
+                tally.known += 1
+        return outcomes
+
+    def _store_in(self, session: Session, item: CollectedItem) -> str:
+        outcome, row = store_collected(
+            session,
+            item,
+            run_id=self.run_id,
+            now=datetime.now(UTC),
+            declared_language=self.tallies[item.source_id].job.language,
+        )
+        if row is not None and self.stages:
+            with self.timer("stages"):
+                run_stages(self.stages, session, row, self.ctx)
         return outcome
 
     # ------------------------------------------------------------------ finishing
@@ -206,7 +277,9 @@ class Collector:
         tally.done = True
         job = tally.job
         now = datetime.now(UTC)
-        if tally.failure is not None:
+        if tally.skipped:
+            tally.status = "skipped"
+        elif tally.failure is not None:
             tally.status = "failed"
         elif tally.not_modified:
             tally.status = "not_modified"
@@ -214,32 +287,8 @@ class Collector:
             tally.status = "ok"
         try:
             with self.db.session() as session:
-                state = fetch_state(session, job.source_id)
-                state.last_attempt_at = now
-                state.last_status = tally.http_status
-                if tally.failure is None:
-                    state.last_success_at = now
-                    state.consecutive_failures = 0
-                    state.next_due_at = next_due_after_success(now, job.poll_interval_minutes)
-                    state.retry_after_until = None
-                    if not tally.not_modified:
-                        state.etag, state.last_modified = tally.etag, tally.last_modified
-                    if tally.newest_item is not None and (
-                        state.last_item_at is None or tally.newest_item > state.last_item_at
-                    ):
-                        state.last_item_at = tally.newest_item
-                else:
-                    state.consecutive_failures = (state.consecutive_failures or 0) + 1
-                    state.last_error = tally.failure
-                    state.last_error_at = now
-                    state.retry_after_until = tally.retry_after_until
-                    state.next_due_at = next_due_after_failure(
-                        now,
-                        state.consecutive_failures,
-                        base_minutes=self.crawl.backoff_base_minutes,
-                        max_hours=self.crawl.backoff_max_hours,
-                        retry_after_until=tally.retry_after_until,
-                    )
+                if not tally.skipped:
+                    self._record_fetch_state(session, tally, now)
                 record_run_source(
                     session,
                     self.run_id,
@@ -273,17 +322,49 @@ class Collector:
             except Exception:
                 log.exception("Progress callback failed")
 
+    def _record_fetch_state(self, session: Session, tally: SourceTally, now: datetime) -> None:
+        job = tally.job
+        state = fetch_state(session, job.source_id)
+        state.last_attempt_at = now
+        state.last_status = tally.http_status
+        if tally.failure is None:
+            state.last_success_at = now
+            state.consecutive_failures = 0
+            state.next_due_at = next_due_after_success(now, job.poll_interval_minutes)
+            state.retry_after_until = None
+            if not tally.not_modified:
+                state.etag, state.last_modified = tally.etag, tally.last_modified
+            if tally.newest_item is not None and (
+                state.last_item_at is None or tally.newest_item > state.last_item_at
+            ):
+                state.last_item_at = tally.newest_item
+        else:
+            state.consecutive_failures = (state.consecutive_failures or 0) + 1
+            state.last_error = tally.failure
+            state.last_error_at = now
+            state.retry_after_until = tally.retry_after_until
+            state.next_due_at = next_due_after_failure(
+                now,
+                state.consecutive_failures,
+                base_minutes=self.crawl.backoff_base_minutes,
+                max_hours=self.crawl.backoff_max_hours,
+                retry_after_until=tally.retry_after_until,
+            )
+
     def finish(self) -> None:
-        """Finalize sources still open (the crawl ended or was stopped before they were done)."""
+        """Store what is waiting, then finalize sources still open (the crawl ended or was
+        stopped before they were done); a source never reached is ``skipped``."""
+        self.flush()
         for tally in self.tallies.values():
-            if not tally.done:
-                if tally.failure is None and tally.pending > 0:
-                    tally.note("warning: crawl ended before every request of this source finished")
-                if tally.http_status is None and tally.failure is None and tally.fetched == 0:
-                    tally.failure = "crawl: the source was never fetched (crawl stopped early)"
-                    tally.errors += 1
-                    tally.note(tally.failure)
-                self.finalize(tally)
+            if tally.done:
+                continue
+            if tally.http_status is None and tally.failure is None and tally.fetched == 0:
+                tally.skipped = True
+                tally.note(NOT_REACHED)
+                log.info("Source not reached source=%s", tally.job.name)
+            elif tally.failure is None and tally.pending > 0:
+                tally.note("warning: crawl ended before every request of this source finished")
+            self.finalize(tally)
 
     def totals(self) -> dict[str, Any]:
         t = list(self.tallies.values())
@@ -291,6 +372,7 @@ class Collector:
             "sources_total": len(t),
             "sources_ok": sum(1 for x in t if x.status in ("ok", "not_modified")),
             "sources_failed": sum(1 for x in t if x.status == "failed"),
+            "sources_skipped": sum(1 for x in t if x.status == "skipped"),
             "fetched": sum(x.fetched for x in t),
             "new_items": sum(x.new for x in t),
             "known_items": sum(x.known for x in t),

@@ -4,8 +4,10 @@
    elapsed, no ``Retry-After`` pending);
 2. record a ``crawl_runs`` row (status ``running``);
 3. fetch → parse → known? → extract → store + judge + fold, in one Scrapy crawl in this process
-   (:mod:`spiders.collect`, :mod:`spiders.pipelines`); each source's outcome and fetch state are
-   written as soon as that source is done;
+   (:mod:`spiders.collect`, :mod:`spiders.pipelines`); article text is extracted in
+   ``crawl.extract_workers`` worker processes (:mod:`monitor.collect.extract_pool`); items are
+   stored in small all-or-nothing batches; each source's outcome and fetch state are written as
+   soon as that source is done (a source never reached is recorded as ``skipped``);
 4. close the run row with totals, stage counts and the time split.
 
 Twisted's reactor runs once per process: a second ``run_crawl`` in the same process raises
@@ -69,6 +71,7 @@ class CrawlSummary:
     duration_s: float
     timings: dict[str, float] = field(default_factory=dict)
     sources: list[SourceResult] = field(default_factory=list)
+    sources_skipped: int = 0  # not reached: the crawl was stopped early
 
     @property
     def all_failed(self) -> bool:
@@ -110,7 +113,7 @@ def _run_status(totals: dict[str, Any]) -> str:
         return "empty"
     if totals["sources_failed"] == totals["sources_total"]:
         return "failed"
-    if totals["sources_failed"]:
+    if totals["sources_failed"] or totals["sources_skipped"]:
         return "partial"
     return "ok"
 
@@ -187,7 +190,7 @@ def run_crawl(
                 status=status,
                 stats={"timings": timings, "stages": dict(collector.ctx.stats)},
                 message=message,
-                **totals,
+                **{k: v for k, v in totals.items() if k != "sources_skipped"},
             )
     with db.session() as session:
         results = [
@@ -237,5 +240,6 @@ def _crawl_in_process(
         max_items=crawl.max_items_per_source,
         timeout_s=crawl.download_timeout_s,
         max_body_bytes=crawl.max_body_bytes,
+        extract_workers=crawl.extract_workers,
     )
     process.start(stop_after_crawl=True, install_signal_handlers=True)

@@ -15,6 +15,6 @@ def default_stages(config: AppConfig, db: Database) -> list[ItemStage]:
     """``[JudgeStage, FoldStage]`` built from the configuration."""
     from monitor.dedup import build_fold_stage
     from monitor.relevance import build_matcher
-    from monitor.relevance import stage as judge
+    from monitor.relevance.stage import JudgeStage
 
-    return [judge.JudgeStage(build_matcher(config)), build_fold_stage(config, db)]
+    return [JudgeStage(build_matcher(config)), build_fold_stage(config, db)]

@@ -88,9 +88,11 @@ def get_item_for_entry(
 
 
 def insert_item(session: Session, **fields: Any) -> Item:
+    """Add a new item to the session (written at the next flush, so the stages' updates go into
+    the same INSERT). It starts with no tags, known without a query."""
     item = Item(**fields)
+    item.tags = []
     session.add(item)
-    session.flush()
     return item
 
 

@@ -49,6 +49,24 @@ def doc_from_row(row: db.FoldRow, settings: DedupSettings) -> Doc:
     )
 
 
+def own_row(item: Item) -> db.FoldRow:
+    """The item's :class:`~monitor.db.stories.FoldRow` from the session's (flushed) copy: what
+    ``load_fold_rows`` would read back, without the two queries."""
+    return db.FoldRow(
+        id=item.id,
+        source_id=item.source_id,
+        story_id=item.story_id,
+        story_role=item.story_role,
+        story_reason=item.story_reason,
+        language=item.language,
+        title=item.title,
+        text=db.item_body(item),
+        time=db.item_time(item),
+        figures=frozenset(t.value for t in item.tags if t.kind == "figure"),
+        themes=frozenset(t.value for t in item.tags if t.kind == "theme"),
+    )
+
+
 class FoldStage:
     name = "fold"
 
@@ -63,8 +81,7 @@ class FoldStage:
         if item.relevant is False:
             return
         session.flush()
-        (row,) = db.load_fold_rows(session, [item.id])
-        doc = doc_from_row(row, self.settings)
+        doc = doc_from_row(own_row(item), self.settings)
         if item.content_hash is None:
             item.content_hash = content_fingerprint(item.title, db.item_body(item))
         bands = self._signature(session, doc)

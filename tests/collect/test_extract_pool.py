@@ -1,0 +1,77 @@
+"""Extraction worker processes (real spawned processes): results, a crashing page, shutdown."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import Future, wait
+
+import pytest
+
+from monitor.collect.extract_pool import ExtractCrashed, ExtractPool, ExtractResult
+
+PAGE = (
+    "<html><head><title>Rail link talks resume</title></head><body><article>"
+    "<h1>Rail link talks resume</h1>"
+    + "".join(
+        f"<p>Paragraph {i}: engineers from both countries met again to review the route, the "
+        "financing schedule and the customs arrangements for the new freight line.</p>"
+        for i in range(6)
+    )
+    + "</article></body></html>"
+).encode()
+
+
+def crash_on(value: str) -> str:
+    """Runs in the worker: dies like a segfaulting C extension on ``crash``."""
+    if value == "crash":
+        os._exit(70)
+    return value.upper()
+
+
+def test_worker_extracts_an_article_page() -> None:
+    pool = ExtractPool(1)
+    try:
+        pool.start()
+        result = pool.submit(PAGE, "https://news.example.org/a.html", "text/html").result(60)
+    finally:
+        pool.close()
+    assert isinstance(result, ExtractResult)
+    assert result.article is not None
+    assert "financing schedule" in result.article.text
+    assert result.seconds > 0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_page_that_kills_its_worker_fails_alone_and_the_pool_goes_on(workers: int) -> None:
+    pool = ExtractPool(workers, crash_on)
+    try:
+        values = ["a", "b", "crash", "c", "d", "e"]
+        futures: list[Future[str]] = [pool.submit(v) for v in values]
+        wait(futures, timeout=120)
+        outcomes = {}
+        for value, fut in zip(values, futures, strict=True):
+            exc = fut.exception(0)
+            outcomes[value] = type(exc).__name__ if exc else fut.result(0)
+        assert outcomes == {
+            "a": "A",
+            "b": "B",
+            "crash": ExtractCrashed.__name__,
+            "c": "C",
+            "d": "D",
+            "e": "E",
+        }
+        assert pool.crashes >= 1
+        assert pool.submit("after").result(60) == "AFTER"  # a fresh pool took over
+    finally:
+        pool.close()
+
+
+def test_close_stops_the_workers_and_refuses_new_pages() -> None:
+    pool = ExtractPool(2, crash_on)
+    assert pool.submit("x").result(60) == "X"
+    processes = list(pool._current()._processes.values())
+    assert processes
+    pool.close()
+    assert not any(p.is_alive() for p in processes)
+    with pytest.raises(RuntimeError, match="closed"):
+        pool.submit("y").result(5)
