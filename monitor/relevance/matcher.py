@@ -91,9 +91,14 @@ _NO_COUNTRIES: frozenset[str] = frozenset()
 
 
 def _snippet(tokens: list[str], pos: int, width: int = 8) -> str:
-    lo, hi = max(0, pos - width), min(len(tokens), pos + width + 1)
+    lo = pos - width if pos > width else 0
+    hi = pos + width + 1
     text = " ".join(tokens[lo:hi])
-    return ("… " if lo > 0 else "") + text + (" …" if hi < len(tokens) else "")
+    if lo:
+        text = "… " + text
+    if hi < len(tokens):
+        text += " …"
+    return text
 
 
 class Matcher:
@@ -158,10 +163,12 @@ class Matcher:
         w = self.topic.weights
         segs = _Segments()
         seg_sides = segs.sides
+        seg_countries = segs.countries
         side_ev: dict[str, list[RawHit]] = {}
         theme_hits: dict[str, list[RawHit]] = {}
         figure_hits: dict[str, list[RawHit]] = {}
         sports_hits: list[RawHit] = []
+        # Hits grouped by side (or "bilateral"), theme and figure, each list in document order.
         for hit in hits:
             category, key, weight, figure = plan[hit[0]]
             s = hit[1]
@@ -171,19 +178,32 @@ class Matcher:
                     seg_sides[s] = {key: weight}
                 elif weight > named.get(key, 0.0):
                     named[key] = weight
-                if key in side_ev:
-                    side_ev[key].append(hit)
-                else:
+                group = side_ev.get(key)
+                if group is None:
                     side_ev[key] = [hit]
+                else:
+                    group.append(hit)
                 if figure:
-                    figure_hits.setdefault(figure, []).append(hit)
+                    group = figure_hits.get(figure)
+                    if group is None:
+                        figure_hits[figure] = [hit]
+                    else:
+                        group.append(hit)
+            elif category == "theme":
+                group = theme_hits.get(key)
+                if group is None:
+                    theme_hits[key] = [hit]
+                else:
+                    group.append(hit)
+            elif category == "country":
+                countries = seg_countries.get(s)
+                if countries is None:
+                    seg_countries[s] = {key}
+                else:
+                    countries.add(key)
             elif category == "bilateral":
                 segs.bilateral.add(s)
                 side_ev.setdefault("bilateral", []).append(hit)
-            elif category == "theme":
-                theme_hits.setdefault(key, []).append(hit)
-            elif category == "country":
-                segs.countries.setdefault(s, set()).add(key)
             else:
                 sports_hits.append(hit)
 
@@ -377,15 +397,16 @@ class Matcher:
 
     def _evidence(self, doc: Document, hits: list[RawHit], refs: list[TermRef]) -> list[Evidence]:
         """The first :data:`MAX_EVIDENCE` distinct forms (hits come in document order)."""
+        texts = self._term_texts
+        segments = doc.segments
         seen: set[str] = set()
         out: list[Evidence] = []
         for term, s, position, form in hits:
             if form in seen:
                 continue
             seen.add(form)
-            where = "title" if s == 0 else "body"
-            snippet = _snippet(doc.segments[s].tokens, position)
-            out.append(Evidence(refs[term].term, form, where, snippet))
+            snippet = _snippet(segments[s].tokens, position)
+            out.append(Evidence(texts[term], form, "body" if s else "title", snippet))
             if len(out) >= MAX_EVIDENCE:
                 break
         return out
@@ -395,11 +416,14 @@ class Matcher:
     ) -> list[dict[str, Any]]:
         """Counts per (term, form, title/body): title first, then the most frequent; ties in
         document order."""
+        if not hits:
+            return []
         texts = self._term_texts
-        counts = Counter((texts[t], form, "title" if s == 0 else "body") for t, s, _, form in hits)
+        # Keyed by (term, form, in the body): "title" sorts first, then the most frequent (a
+        # stable sort keeps document order among ties).
+        counts = Counter([(texts[t], form, s != 0) for t, s, _, form in hits])
+        ranked = sorted(counts.items(), key=lambda kv: (kv[0][2], -kv[1]))[:12]
         return [
-            {"term": t, "form": f, "where": wh, "count": n}
-            for (t, f, wh), n in sorted(
-                counts.items(), key=lambda kv: (kv[0][2] != "title", -kv[1])
-            )
-        ][:12]
+            {"term": t, "form": f, "where": "body" if in_body else "title", "count": n}
+            for (t, f, in_body), n in ranked
+        ]

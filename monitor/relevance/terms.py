@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import filterfalse
 from typing import NamedTuple
 
 from monitor.textnorm import fold
@@ -34,9 +35,9 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")
 # Over a whole body: a sentence end (sentence-final mark, closing quotes or brackets, spaces; never
 # across a newline, which ends the paragraph).
 _SENTENCE_END = re.compile(r"[.!?\u061f\u2026][\"'»”)\]]*[^\S\n]+")
-# Common punctuation is spaced out with str.replace (fast); a regex then spaces out any other mark.
+# Common punctuation is spaced out with str.replace (fast); sentences holding any other mark go
+# through the token regex (rare).
 _COMMON_MARKS = tuple((c, f" {c} ") for c in ",.:;!?()[]\"'«»“”„‘’-–—/%…\u060c\u061b\u061f")
-_OTHER_MARK = re.compile(r"[^\w\s\x00" + "".join(re.escape(c) for c, _ in _COMMON_MARKS) + "]")
 _BOUNDARY = "\x00"
 _MARK = " \x00 "
 
@@ -140,18 +141,26 @@ def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
-def _space_out(match: re.Match[str]) -> str:
-    return f" {match.group()} "
-
-
 def _marked_body(text: str) -> str:
-    """``text`` with sentence ends replaced by a boundary mark and every other punctuation mark
-    spaced out, so that ``str.split`` yields the tokens ``\\w+|[^\\w\\s]`` would find."""
+    """``text`` with sentence ends replaced by a boundary mark and common punctuation marks
+    spaced out: ``str.split`` then yields the tokens ``\\w+|[^\\w\\s]`` would find, except
+    where a rarer mark sticks to a word (see :func:`_sentence_tokens`)."""
     text = _SENTENCE_END.sub(_MARK, text)
     for mark, spaced in _COMMON_MARKS:
         if mark in text:
             text = text.replace(mark, spaced)
-    return _OTHER_MARK.sub(_space_out, text)
+    return text
+
+
+def _sentence_tokens(piece: str) -> list[str]:
+    """The tokens of one marked sentence. Words are alphanumeric and common marks stand alone,
+    so only a longer token that is not alphanumeric (a rarer mark or ``_`` inside it) sends the
+    sentence through the token regex; both give the same tokens."""
+    toks = piece.split()
+    for tok in filterfalse(str.isalnum, toks):
+        if len(tok) > 1:
+            return _tokens(piece)
+    return toks
 
 
 def tokenise(title: str, body: str) -> Document:
@@ -171,7 +180,7 @@ def tokenise(title: str, body: str) -> Document:
         if not para or para.isspace():
             continue
         for piece in para.split(_BOUNDARY):
-            toks = piece.split()
+            toks = _sentence_tokens(piece)
             if toks:
                 segments.append(Segment(toks, p, sentence))
                 sentence += 1
@@ -272,6 +281,8 @@ class TermIndex:
             memo = self._memo = {}
         get = memo.get
         lookup = self._lookup
+        nothing = _NOTHING
+        separators = SEPARATORS
         hits: list[RawHit] = []
         append = hits.append
         for s, seg in enumerate(doc.segments):
@@ -282,7 +293,7 @@ class TermIndex:
                 found = get(tok)
                 if found is None:
                     found = memo[tok] = lookup(tok)
-                if found is _NOTHING:
+                if found is nothing:
                     continue
                 singles, phrases, second_forms, second_prefixes = found
                 if singles and tok not in seen:
@@ -292,9 +303,14 @@ class TermIndex:
                 if not phrases:
                     continue
                 j = i + 1
-                if j < n and toks[j] in SEPARATORS:
+                if j < n and toks[j] in separators:
                     j += 1
-                if j >= n or not (toks[j] in second_forms or toks[j].startswith(second_prefixes)):
+                if j >= n:
+                    continue
+                following = toks[j]
+                if following not in second_forms and not (
+                    second_prefixes and following.startswith(second_prefixes)
+                ):
                     continue
                 for entry in phrases:
                     if (end := _follow(toks, i + 1, entry.rest)) is not None:
