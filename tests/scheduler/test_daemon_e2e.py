@@ -141,7 +141,11 @@ def test_crawls_on_interval_and_due_digest_sent_once(
         time.sleep(1.5)  # a few more ticks: still one digest
         assert d.stop() == 0
     crawls = _finished(job_runs(db, "crawl"))
-    assert all(r.status == "ok" for r in crawls), [(r.status, r.detail) for r in crawls]
+    # a crawl that the stop itself interrupted may end "aborted"; every earlier one is ok
+    *before_stop, last = crawls
+    assert all(r.status == "ok" for r in before_stop), [(r.status, r.detail) for r in crawls]
+    assert last.status in {"ok", "aborted"}, (last.status, last.detail)
+    assert sum(r.status == "ok" for r in crawls) >= 2
     starts = [r.started_at for r in crawls]
     gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(starts)]
     assert all(g >= every - 0.5 for g in gaps), gaps
