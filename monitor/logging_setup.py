@@ -32,6 +32,8 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(verbose: int = 0, fmt: str = "text") -> None:
     level = logging.WARNING - 10 * min(verbose, 2)
     handler = logging.StreamHandler()
+    # the handler's own level holds even when a library (Scrapy) resets the root logger's level
+    handler.setLevel(level)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
@@ -41,3 +43,6 @@ def configure_logging(verbose: int = 0, fmt: str = "text") -> None:
     root.setLevel(level)
     for noisy in ("scrapy", "twisted", "filelock", "alembic", "trafilatura", "htmldate"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    # a failed robots.txt fetch is reported with the source's own error; its traceback is noise
+    if verbose < 2:
+        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)

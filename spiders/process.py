@@ -7,13 +7,17 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
-_OWN_LEVELS = ("scrapy", "twisted", "py.warnings")
-
 
 def crawler_process(settings: dict[str, Any]) -> CrawlerProcess:
-    """A CrawlerProcess that leaves the root handler and our logger levels alone."""
-    levels = {name: logging.getLogger(name).level for name in _OWN_LEVELS}
+    """A CrawlerProcess that leaves the root handler and every logger's level alone (Scrapy's
+    logging set-up resets the levels of existing loggers below the ones it configures)."""
+    loggers = [logging.getLogger()] + [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    levels = [(logger, logger.level) for logger in loggers]
     process = CrawlerProcess({**settings, "LOG_INSTALL_ROOT_HANDLER": False})
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
+    for logger, level in levels:
+        logger.setLevel(level)
     return process

@@ -25,7 +25,6 @@ def scrapy_settings(crawl: CrawlSettings, *, bare: bool = False) -> dict[str, An
         "CONCURRENT_REQUESTS": crawl.concurrent_requests,
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_requests_per_domain,
         "DOWNLOAD_DELAY": crawl.download_delay_s,
-        "RANDOMIZE_DOWNLOAD_DELAY": True,
         "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
         "AUTOTHROTTLE_START_DELAY": max(crawl.download_delay_s, 0.5),
         "AUTOTHROTTLE_MAX_DELAY": 30.0,

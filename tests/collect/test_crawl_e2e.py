@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from monitor.collect.text import html_to_text
 from monitor.db.engine import Database
 from monitor.db.models import CrawlRun, CrawlRunSource, FetchState, Item, ItemRevision, Source
-from monitor.newsite import ALL_FEED_KINDS, Article, NewsSite
+from monitor.newsite import ALL_FEED_KINDS, Article, Fault, NewsSite
 from monitor.textnorm import normalise
 from tests.collect.support import by_name, crawl_json, run_monitor, write_config
 
@@ -245,3 +245,20 @@ def test_sources_add_discovers_the_feed(news_site: NewsSite, tmp_path: Path) -> 
         assert (src.url, src.kind) == (news_site.feed_url("tehran-wire", "rss"), "rss")
     db.close()
     assert any(r.path == "/tehran-wire/" for r in news_site.requests)
+
+
+def test_failing_source_output_is_quiet_and_clear(news_site: NewsSite, tmp_path: Path) -> None:
+    """A failure reads as one line per source plus the summary: no library start-up chatter,
+    no tracebacks (Scrapy's logging set-up must not reset our log levels)."""
+    gone = news_site.source_configs(kinds=["rss"], outlets=["tehran-wire"])[0]
+    news_site.set_fault(gone.url, Fault(kind="not_found"))
+    unreachable = gone.model_copy(update={"name": "Closed port", "url": "http://127.0.0.1:9/feed"})
+    cdir = write_config(tmp_path, [gone, unreachable])
+    proc = run_monitor(cdir, "crawl")
+    assert proc.returncode == 1
+    output = proc.stdout + proc.stderr
+    assert "Traceback" not in output
+    assert " INFO " not in output
+    assert " DEBUG " not in output
+    assert "404" in output
+    assert "Closed port" in output
