@@ -30,19 +30,21 @@ from monitor.relevance.terms import tokenise
 from monitor.relevance.topic import load_topic
 
 ROOT = Path(__file__).resolve().parent.parent
+_NEUTRAL = ("theme", "entity")  # categories that never add points
 _SENTENCE = re.compile(r"(?<=[.!?\u061f])\s+")
 
 
 def neutral_sentences(matcher: Matcher, items: list[LabelledItem]) -> dict[str, list[str]]:
     """Per language, the dev set's distinct body sentences that name neither side, no bilateral
-    form, no other country and no sports term (theme words may appear, as in real articles)."""
+    form, no other country and no sports term (theme and entity words may appear, as in real
+    articles)."""
     refs = matcher.index.payloads
     out: dict[str, list[str]] = {}
     for item in items:
         for sentence in _SENTENCE.split(item.body.replace("\n", " ")):
             sentence = sentence.strip()
             hits = matcher.index.find(tokenise("", sentence))
-            if sentence and all(getattr(refs[h.term], "category", "") == "theme" for h in hits):
+            if sentence and all(getattr(refs[h.term], "category", "") in _NEUTRAL for h in hits):
                 pool = out.setdefault(item.language, [])
                 if sentence not in pool:
                     pool.append(sentence)

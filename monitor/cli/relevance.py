@@ -57,9 +57,9 @@ def format_explanation(header: list[str], exp: dict[str, Any]) -> str:
     for side, entries in (exp.get("sides") or {}).items():
         lines.append(f"  {side}: {_terms_line(entries)}")
     lines.append(f"  bilateral: {_terms_line(exp.get('bilateral') or [])}")
-    for kind in ("themes", "figures"):
+    labels = {"themes": "Themes", "figures": "Key figures", "entities": "Entities"}
+    for kind, label in labels.items():
         found = exp.get(kind) or {}
-        label = "Themes" if kind == "themes" else "Key figures"
         if not found:
             lines.append(f"{label}: none")
             continue

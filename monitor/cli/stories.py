@@ -8,7 +8,7 @@ from rich.table import Table
 
 from monitor.cli.context import AppContext, pass_app
 from monitor.db import stories as queries
-from monitor.dedup import service
+from monitor.dedup import generic_entities, service
 
 
 def _fmt_sim(value: float | None) -> str:
@@ -24,7 +24,9 @@ def dedup_group() -> None:
 @pass_app
 def rebuild_cmd(app: AppContext) -> None:
     """Re-fold every relevant item into stories (manual splits are kept)."""
-    result = service.rebuild(app.db, app.config.settings.dedup)
+    result = service.rebuild(
+        app.db, app.config.settings.dedup, generic_entities=generic_entities(app.config)
+    )
     stats = result.stats
     app.console.print(
         f"Rebuilt stories from {result.items} items: {stats['fold/new_story']} stories, "

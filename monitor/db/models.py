@@ -288,7 +288,7 @@ class ItemTag(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # theme | figure
+    kind: Mapped[str] = mapped_column(String(16))  # theme | figure | entity
     value: Mapped[str] = mapped_column(String(120))
     evidence: Mapped[list[Any]] = mapped_column(JSON, default=list)
 

@@ -13,7 +13,7 @@ from monitor.db.models import Item, ItemTag
 
 @dataclass(frozen=True)
 class TagValue:
-    kind: str  # theme | figure
+    kind: str  # theme | figure | entity
     value: str
     evidence: list[Any]
 

@@ -30,6 +30,7 @@ class FoldRow:
     time: datetime
     figures: frozenset[str] = frozenset()
     themes: frozenset[str] = frozenset()
+    entities: frozenset[str] = frozenset()
 
 
 def item_time(item: Item) -> datetime:
@@ -43,9 +44,13 @@ def item_body(item: Item) -> str:
     return item.text or item.summary or ""
 
 
-def tag_values(session: Session, item_ids: Sequence[int]) -> dict[int, tuple[set[str], set[str]]]:
-    """item id → (figures, themes) from ItemTag rows."""
-    out: dict[int, tuple[set[str], set[str]]] = {i: (set(), set()) for i in item_ids}
+def tag_values(
+    session: Session, item_ids: Sequence[int]
+) -> dict[int, tuple[set[str], set[str], set[str]]]:
+    """item id → (figures, themes, entities) from ItemTag rows."""
+    out: dict[int, tuple[set[str], set[str], set[str]]] = {
+        i: (set(), set(), set()) for i in item_ids
+    }
     if not item_ids:
         return out
     rows = session.execute(
@@ -56,6 +61,8 @@ def tag_values(session: Session, item_ids: Sequence[int]) -> dict[int, tuple[set
             out[item_id][0].add(value)
         elif kind == "theme":
             out[item_id][1].add(value)
+        elif kind == "entity":
+            out[item_id][2].add(value)
     return out
 
 
@@ -78,6 +85,7 @@ def load_fold_rows(session: Session, item_ids: Iterable[int]) -> list[FoldRow]:
             time=item_time(it),
             figures=frozenset(tags[it.id][0]),
             themes=frozenset(tags[it.id][1]),
+            entities=frozenset(tags[it.id][2]),
         )
         for it in items
     ]
@@ -160,9 +168,11 @@ def figure_candidates(
     *,
     exclude: int,
     limit: int,
+    entities: Iterable[str] = (),
 ) -> list[int]:
-    """Folded items within [lo, hi] sharing key-figure tags, most shared first."""
-    values = sorted(set(figures))
+    """Folded items within [lo, hi] sharing key-figure (or the given entity) tags, most shared
+    first."""
+    values = sorted(set(figures) | set(entities))
     if not values:
         return []
     shared = func.count().label("shared")
@@ -170,7 +180,7 @@ def figure_candidates(
         select(ItemTag.item_id, shared)
         .join(DedupSignature, DedupSignature.item_id == ItemTag.item_id)
         .where(
-            ItemTag.kind == "figure",
+            ItemTag.kind.in_(("figure", "entity") if entities else ("figure",)),
             ItemTag.value.in_(values),
             ItemTag.item_id != exclude,
             DedupSignature.item_time.between(lo, hi),

@@ -19,8 +19,18 @@ if TYPE_CHECKING:
     from monitor.dedup.stage import FoldStage
 
 
+def generic_entities(config: AppConfig) -> frozenset[str]:
+    """Names of the topic's entities marked ``generic`` (they count less when linking reports);
+    none when there is no topic file (folding alone does not need one)."""
+    from monitor.relevance.topic import load_topic
+
+    if not config.topic_path.exists():
+        return frozenset()
+    return frozenset(e.name for e in load_topic(config.topic_path).entities if e.generic)
+
+
 def build_fold_stage(config: AppConfig, db: Database | None = None) -> FoldStage:
-    """The fold stage configured from ``monitor.yaml`` (``dedup:`` section)."""
+    """The fold stage configured from ``monitor.yaml`` (``dedup:`` section) and the topic."""
     from monitor.dedup.stage import FoldStage
 
-    return FoldStage(config.settings.dedup)
+    return FoldStage(config.settings.dedup, generic_entities=generic_entities(config))

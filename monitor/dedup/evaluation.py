@@ -3,7 +3,9 @@
 The set lists distinct articles with an ``event`` label and their syndicated ``copies`` (described
 as edits: new headline, dropped paragraphs, dateline, credit lines, outlet prefix/suffix). Every
 article and copy becomes a stored item; the real :class:`~monitor.dedup.stage.FoldStage` folds them
-in publication order; the outcome is scored pairwise:
+in publication order; the outcome is scored pairwise (items carry ``figures``, ``themes`` and
+``entities`` tags as the relevance stage would store them; a top-level ``generic_entities`` list
+names the entities counted as generic):
 
 - copies: two items predicted in the same copy group (lead/copy chain) vs the same article;
 - same event: two items predicted in the same story vs the same ``event``.
@@ -41,6 +43,7 @@ class LabelledItem:
     text: str
     figures: tuple[str, ...] = ()
     themes: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -74,6 +77,7 @@ def _variant(base: dict[str, Any], copy: dict[str, Any], n: int) -> LabelledItem
         text="" if copy.get("no_text") else "\n".join(paras),
         figures=tuple(base.get("figures", [])),
         themes=tuple(base.get("themes", [])),
+        entities=tuple(base.get("entities", [])),
     )
 
 
@@ -93,6 +97,7 @@ def load_labelled(path: Path) -> list[LabelledItem]:
                 text="\n".join(_paragraphs(art.get("text") or "")),
                 figures=tuple(art.get("figures", [])),
                 themes=tuple(art.get("themes", [])),
+                entities=tuple(art.get("entities", [])),
             )
         )
         out.extend(_variant(art, copy, n) for n, copy in enumerate(art.get("copies", []), 1))
@@ -109,9 +114,20 @@ class Folded:
     stats: Counter[str] = field(default_factory=Counter)
 
 
-def fold_labelled(database: Database, items: list[LabelledItem], settings: DedupSettings) -> Folded:
+def load_generic_entities(path: Path) -> frozenset[str]:
+    """The labelled set's ``generic_entities`` list (entity tags counted as generic)."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return frozenset(raw.get("generic_entities") or ())
+
+
+def fold_labelled(
+    database: Database,
+    items: list[LabelledItem],
+    settings: DedupSettings,
+    generic_entities: frozenset[str] = frozenset(),
+) -> Folded:
     """Store the labelled items and fold them, one transaction per item, oldest first."""
-    stage = FoldStage(settings)
+    stage = FoldStage(settings, generic_entities=generic_entities)
     ctx = StageContext()
     ids: dict[str, int] = {}
     sources: dict[str, int] = {}
@@ -143,7 +159,8 @@ def fold_labelled(database: Database, items: list[LabelledItem], settings: Dedup
             )
             session.add(row)
             session.flush()
-            for kind, values in (("figure", it.figures), ("theme", it.themes)):
+            tagged = (("figure", it.figures), ("theme", it.themes), ("entity", it.entities))
+            for kind, values in tagged:
                 session.add_all(ItemTag(item_id=row.id, kind=kind, value=v) for v in values)
             session.flush()
             stage.process(session, row, ctx)
@@ -214,7 +231,7 @@ class EvalReport:
 
 def evaluate(database: Database, path: Path, settings: DedupSettings) -> EvalReport:
     items = load_labelled(path)
-    folded = fold_labelled(database, items, settings)
+    folded = fold_labelled(database, items, settings, load_generic_entities(path))
     copies = pairwise(folded.copy_root, {i.key: i.article for i in items})
     events = pairwise(folded.story, {i.key: i.event for i in items})
     return EvalReport(len(items), copies, events, folded, items)

@@ -16,13 +16,19 @@ Pure functions over :class:`Doc` (an item's prepared features); no database here
 
 - same language: title word overlap (Dice) and/or shingle Jaccard, backed by a shared key figure,
   a shared number or a strong title overlap;
-- across languages (conservative): at least two shared key-figure tags *and* a shared number, or
-  one figure and two numbers, or two figures and a theme within ``CROSS_LANGUAGE_HOURS``;
+- across languages (conservative), from shared tags only. *Anchors* are shared key figures and
+  shared entities (places, projects, systems, weapons: ``entities:`` in the topic); an entity
+  marked ``generic`` (a sea, a bloc, a long-standing agreement) counts half
+  (``GENERIC_ENTITY_WEIGHT``) and never links on its own: at least one figure or specific entity
+  must be shared. Linked when the anchors reach 2 *and* a number is shared, or reach 2 with a
+  shared theme within ``CROSS_LANGUAGE_HOURS``, or one figure or specific entity is shared with
+  two numbers. So "Bushehr + Rosatom + the nuclear theme the same day" links, while "Caspian Sea +
+  BRICS" or "Bushehr + Caspian Sea" alone does not;
 - never between templated briefs: texts this alike (Jaccard ≥ ``TEMPLATE_JACCARD``) whose
   numbers disagree on both sides report different events.
 
-The score ``0.6·title + 1.5·text + 0.15·figures + 0.1·numbers`` (capped at 1) must reach
-``related_threshold``.
+The score ``0.6·title + 1.5·text + 0.15·anchors + 0.1·numbers`` (capped at 1; anchors are the
+shared figures, plus entities across languages) must reach ``related_threshold``.
 """
 
 from __future__ import annotations
@@ -37,7 +43,8 @@ from monitor.dedup.text import PreparedText, content_tokens, numbers, prepare_bo
 
 SHORT_CONTAINMENT = 0.9
 TEMPLATE_JACCARD = 0.3  # this similar, yet with different figures: a templated brief
-CROSS_LANGUAGE_HOURS = 24  # two shared key figures and a theme link languages only this close
+CROSS_LANGUAGE_HOURS = 24  # two shared anchors and a theme link languages only this close
+GENERIC_ENTITY_WEIGHT = 0.5  # a shared generic entity counts this much of an anchor
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,8 @@ class Doc:
     figures: frozenset[str] = frozenset()
     themes: frozenset[str] = frozenset()
     informative: bool = False
+    entities: frozenset[str] = frozenset()  # specific entity tags
+    generic_entities: frozenset[str] = frozenset()  # entity tags too broad to identify an event
 
     @property
     def all_numbers(self) -> frozenset[str]:
@@ -84,7 +93,10 @@ def make_doc(
     settings: DedupSettings,
     figures: frozenset[str] = frozenset(),
     themes: frozenset[str] = frozenset(),
+    entities: frozenset[str] = frozenset(),
+    generic: frozenset[str] = frozenset(),
 ) -> Doc:
+    """``entities``: the item's entity tags; those also in ``generic`` count as generic."""
     body = prepare_body(text)
     title_norm = normalise_title(title)
     informative = (
@@ -104,6 +116,8 @@ def make_doc(
         figures=figures,
         themes=themes,
         informative=informative,
+        entities=entities - generic,
+        generic_entities=entities & generic,
     )
 
 
@@ -192,23 +206,31 @@ def compare_related(new: Doc, old: Doc, settings: DedupSettings) -> Evidence | N
             (title >= 0.3 or text >= 0.08)
             and (figs >= 1 or nums >= 1 or title >= 0.6 or text >= 0.15)
         )
+        anchors = float(figs)
     else:
         title = text = 0.0
         themes = len(new.themes & old.themes)
-        linked = (
-            (figs >= 2 and nums >= 1)
-            or (figs >= 1 and nums >= 2)
-            or (figs >= 2 and themes >= 1 and _hours_apart(new, old) <= CROSS_LANGUAGE_HOURS)
+        specific = figs + len(new.entities & old.entities)
+        anchors = specific + GENERIC_ENTITY_WEIGHT * len(
+            new.generic_entities & old.generic_entities
+        )
+        linked = specific >= 1 and (
+            (anchors >= 2 and nums >= 1)
+            or nums >= 2
+            or (anchors >= 2 and themes >= 1 and _hours_apart(new, old) <= CROSS_LANGUAGE_HOURS)
         )
     if not linked:
         return None
-    score = min(1.0, 0.6 * title + 1.5 * text + 0.15 * figs + 0.1 * min(nums, 3))
+    score = min(1.0, 0.6 * title + 1.5 * text + 0.15 * anchors + 0.1 * min(nums, 3))
     if score < settings.related_threshold:
         return None
     detail = {
         "title": round(title, 4),
         "text": round(text, 4),
         "shared_figures": sorted(new.figures & old.figures),
+        "shared_entities": sorted(
+            (new.entities | new.generic_entities) & (old.entities | old.generic_entities)
+        ),
         "shared_numbers": sorted(new.all_numbers & old.all_numbers)[:10],
         "cross_language": not _same_language(new, old),
     }

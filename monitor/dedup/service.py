@@ -40,12 +40,14 @@ def rebuild(
     *,
     batch_size: int = 500,
     progress: Callable[[int, int], None] | None = None,
+    generic_entities: frozenset[str] = frozenset(),
 ) -> RebuildResult:
-    """Fold every relevant item again (in batches of ``batch_size`` per transaction)."""
+    """Fold every relevant item again (in batches of ``batch_size`` per transaction);
+    ``generic_entities`` as for :class:`~monitor.dedup.stage.FoldStage`."""
     with database.session() as session:
         db.reset_stories(session)
         ids = db.items_to_fold(session)
-    stage = FoldStage(settings)
+    stage = FoldStage(settings, generic_entities=generic_entities)
     result = RebuildResult(items=len(ids))
     ctx = StageContext(stats=result.stats)
     for start in range(0, len(ids), batch_size):

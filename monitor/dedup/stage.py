@@ -5,7 +5,8 @@ Order of checks for a new item (first hit wins, candidates limited to the matchi
 1. exact copy — same canonical URL, same GUID within the source, or same content fingerprint
    (normalised title + boilerplate-free text, informative texts only);
 2. near copy — candidates from the LSH bands (``dedup_bands``, text and title signatures), the
-   same title key and shared key-figure tags, verified by :func:`monitor.dedup.match.compare_copy`;
+   same title key and shared key-figure or specific entity tags, verified by
+   :func:`monitor.dedup.match.compare_copy`;
 3. related report — the same candidates, :func:`monitor.dedup.match.compare_related`;
 4. otherwise a new story with the item as lead.
 
@@ -35,7 +36,10 @@ log = logging.getLogger(__name__)
 LEAD_EARLY_HOURS = 12
 
 
-def doc_from_row(row: db.FoldRow, settings: DedupSettings) -> Doc:
+def doc_from_row(
+    row: db.FoldRow, settings: DedupSettings, generic: frozenset[str] = frozenset()
+) -> Doc:
+    """``generic``: entity names too broad to identify an event (``generic: true`` in the topic)."""
     return make_doc(
         item_id=row.id,
         source_id=row.source_id,
@@ -46,6 +50,8 @@ def doc_from_row(row: db.FoldRow, settings: DedupSettings) -> Doc:
         settings=settings,
         figures=row.figures,
         themes=row.themes,
+        entities=row.entities,
+        generic=generic,
     )
 
 
@@ -64,14 +70,22 @@ def own_row(item: Item) -> db.FoldRow:
         time=db.item_time(item),
         figures=frozenset(t.value for t in item.tags if t.kind == "figure"),
         themes=frozenset(t.value for t in item.tags if t.kind == "theme"),
+        entities=frozenset(t.value for t in item.tags if t.kind == "entity"),
     )
 
 
 class FoldStage:
     name = "fold"
 
-    def __init__(self, settings: DedupSettings, hasher: MinHasher | None = None) -> None:
+    def __init__(
+        self,
+        settings: DedupSettings,
+        hasher: MinHasher | None = None,
+        *,
+        generic_entities: frozenset[str] = frozenset(),
+    ) -> None:
         self.settings = settings
+        self.generic_entities = generic_entities
         self.hasher = hasher or MinHasher(settings.num_perm, settings.lsh_rows)
         self._cannot_link: dict[int, set[int]] | None = None
 
@@ -81,7 +95,7 @@ class FoldStage:
         if item.relevant is False:
             return
         session.flush()
-        doc = doc_from_row(own_row(item), self.settings)
+        doc = doc_from_row(own_row(item), self.settings, self.generic_entities)
         if item.content_hash is None:
             item.content_hash = content_fingerprint(item.title, db.item_body(item))
         bands = self._signature(session, doc)
@@ -185,11 +199,12 @@ class FoldStage:
                 doc.time + rel,
                 exclude=item.id,
                 limit=s.max_candidates,
+                entities=doc.entities,
             )
         )
         rows = [r for r in db.load_fold_rows(session, found) if r.story_id is not None]
         rows = [r for r in rows if self._allowed(session, r.story_id, blocked)]
-        docs = {r.id: (r, doc_from_row(r, s)) for r in rows}
+        docs = {r.id: (r, doc_from_row(r, s, self.generic_entities)) for r in rows}
         copies = [e for _, d in docs.values() if (e := compare_copy(doc, d, s))]
         if (top := best(copies)) is not None:
             return "copy", top, docs[top.matched_item_id][0].story_id

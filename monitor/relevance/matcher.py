@@ -21,8 +21,9 @@ merely appear. Evaluation order:
 5. Rules: each matching include rule adds its points (default: the threshold); each matching
    exclude rule subtracts its points (default: everything).
 6. Relevant when the score reaches the threshold. Themes (points from title and body evidence
-   reaching ``theme_min``) and key figures are recorded with their evidence either way; the
-   pipeline stores tags for relevant items only.
+   reaching ``theme_min``), key figures and entities are recorded with their evidence either way;
+   the pipeline stores tags for relevant items only. Entity terms share the one index pass but
+   never add points, change the relevant flag, themes or figures.
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ LANGUAGE_SAMPLE = 1200
 
 @dataclass(frozen=True)
 class TermRef:
-    category: str  # side | bilateral | theme | country | sports
-    key: str  # side name, theme name, country name, "sports"
+    category: str  # side | bilateral | theme | country | sports | entity
+    key: str  # side name, theme name, country name, "sports", entity name
     term: str
     lang: str
     weight: float = 1.0
@@ -73,6 +74,7 @@ class Judgement:
     themes: dict[str, list[Evidence]] = field(default_factory=dict)
     figures: dict[str, list[Evidence]] = field(default_factory=dict)
     explanation: dict[str, Any] = field(default_factory=dict)
+    entities: dict[str, list[Evidence]] = field(default_factory=dict)
 
 
 class _Segments:
@@ -134,6 +136,10 @@ class Matcher:
         for lang, terms in topic.negatives.sports.terms.items():
             for t in terms:
                 self.index.add(t, TermRef("sports", "sports", t, lang))
+        for entity in topic.entities:
+            for lang, terms in entity.terms.items():
+                for t in terms:
+                    self.index.add(t, TermRef("entity", entity.name, t, lang, 0.0, entity.kind))
         # Per term id: (category, key, weight, figure), unpacked once per hit while judging.
         self._plan: list[tuple[str, str, float, str | None]] = [
             (ref.category, ref.key, ref.weight, ref.figure)
@@ -168,6 +174,7 @@ class Matcher:
         theme_hits: dict[str, list[RawHit]] = {}
         figure_hits: dict[str, list[RawHit]] = {}
         sports_hits: list[RawHit] = []
+        entity_hits: dict[str, list[RawHit]] = {}
         # Hits grouped by side (or "bilateral"), theme and figure, each list in document order.
         for hit in hits:
             category, key, weight, figure = plan[hit[0]]
@@ -204,8 +211,14 @@ class Matcher:
             elif category == "bilateral":
                 segs.bilateral.add(s)
                 side_ev.setdefault("bilateral", []).append(hit)
-            else:
+            elif category == "sports":
                 sports_hits.append(hit)
+            else:
+                group = entity_hits.get(key)
+                if group is None:
+                    entity_hits[key] = [hit]
+                else:
+                    group.append(hit)
 
         points: list[dict[str, Any]] = []
         penalties: list[dict[str, Any]] = []
@@ -347,6 +360,7 @@ class Matcher:
         relevant = score >= self.threshold
         themes = self._themes(doc, theme_hits, refs)
         figures = {name: self._evidence(doc, hs, refs) for name, hs in sorted(figure_hits.items())}
+        entities = {name: self._evidence(doc, hs, refs) for name, hs in sorted(entity_hits.items())}
         explanation: dict[str, Any] = {
             "version": EXPLANATION_VERSION,
             "topic": self.topic.name,
@@ -365,9 +379,17 @@ class Matcher:
             "rules": rules,
             "themes": {k: [e.as_dict() for e in v] for k, v in themes.items()},
             "figures": {k: [e.as_dict() for e in v] for k, v in figures.items()},
+            "entities": {k: [e.as_dict() for e in v] for k, v in entities.items()},
         }
         return Judgement(
-            relevant, score, self.threshold, detection.code, themes, figures, explanation
+            relevant,
+            score,
+            self.threshold,
+            detection.code,
+            themes,
+            figures,
+            explanation,
+            entities,
         )
 
     # ------------------------------------------------------------------ helpers

@@ -1,8 +1,9 @@
-"""JudgeStage: score an item, detect its language, record why, and tag themes and key figures.
+"""JudgeStage: score an item, detect its language, record why, and tag themes, key figures and
+entities.
 
 Runs inside the collector's transaction (see :mod:`monitor.pipeline`); never commits. Irrelevant
-items are kept with their score and explanation; theme and figure tags are stored for relevant
-items only (the explanation lists them either way).
+items are kept with their score and explanation; theme, figure and entity tags are stored for
+relevant items only (the explanation lists them either way).
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ def tag_values(judgement: Judgement) -> list[TagValue]:
     tags += [
         TagValue("figure", name, [e.as_dict() for e in ev])
         for name, ev in judgement.figures.items()
+    ]
+    tags += [
+        TagValue("entity", name, [e.as_dict() for e in ev])
+        for name, ev in judgement.entities.items()
     ]
     return tags
 

@@ -3,6 +3,8 @@
 A topic names two *sides* (e.g. ``iran`` and ``russia``). Each side has term groups (country names,
 capitals, institutions, places), each with a weight, and key figures. ``bilateral`` terms name both
 sides at once ("Iran-Russia", "российско-иранский", "ایران و روسیه"). ``themes`` tag relevant items.
+``entities`` (key places, projects, systems, weapons, organisations) are tagged like key figures
+but never change a score; dedup uses them to link reports across languages.
 ``negatives`` lower the score of list mentions, sports fixtures and user-defined contexts, and
 ``rules`` are user include/exclude queries in the :mod:`monitor.query` language.
 
@@ -62,6 +64,18 @@ class Figure(_Model):
     name: str = Field(min_length=1, max_length=120)
     role: str = ""
     weight: float = Field(0.9, gt=0, le=2)
+    terms: TermsByLanguage
+
+
+class Entity(_Model):
+    """A key place, project, system, weapon or organisation: tagged when named, never scored.
+
+    ``generic`` marks entities too broad to identify an event on their own (a sea, a bloc);
+    dedup counts them less when linking reports across languages."""
+
+    name: str = Field(min_length=1, max_length=120)
+    kind: str = Field("", description="place, project, system, weapon, organisation, agreement…")
+    generic: bool = False
     terms: TermsByLanguage
 
 
@@ -150,6 +164,7 @@ class Topic(_Model):
     bilateral: Bilateral
     endings: dict[str, list[str]] = Field(default_factory=dict)
     themes: dict[str, Theme] = Field(default_factory=dict)
+    entities: list[Entity] = Field(default_factory=list)
     weights: Weights = Field(default_factory=Weights)
     negatives: Negatives = Field(default_factory=Negatives)
     rules: Rules = Field(default_factory=Rules)
@@ -158,6 +173,9 @@ class Topic(_Model):
     def _two_sides(self) -> Topic:
         if len(self.sides) != 2:
             raise ValueError(f"sides: a topic has exactly two sides, found {len(self.sides)}")
+        names = [e.name for e in self.entities]
+        if dupes := sorted({n for n in names if names.count(n) > 1}):
+            raise ValueError(f"entities: names must be unique, repeated: {', '.join(dupes)}")
         return self
 
     @property
@@ -180,6 +198,8 @@ def _term_lists(topic: Topic) -> list[tuple[str, str]]:
         for fi, figure in enumerate(side.figures):
             add(f"sides.{sname}.figures.{fi}.terms", figure.terms)
     add("bilateral.terms", topic.bilateral.terms)
+    for ei, entity in enumerate(topic.entities):
+        add(f"entities.{ei}.terms", entity.terms)
     for tname, theme in topic.themes.items():
         add(f"themes.{tname}.terms", theme.terms)
     for lang, entries in topic.negatives.list_mention.countries.items():
