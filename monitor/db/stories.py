@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.db.models import DedupBand, DedupSignature, Item, ItemTag, Source, Story, StoryEvent
@@ -66,29 +66,49 @@ def tag_values(
     return out
 
 
+_FOLD_COLUMNS = (
+    Item.id,
+    Item.source_id,
+    Item.story_id,
+    Item.story_role,
+    Item.story_reason,
+    Item.language,
+    Item.title,
+    Item.text,
+    Item.summary,
+    Item.published_at,
+    Item.date_quality,
+    Item.first_seen_at,
+)
+
+
 def load_fold_rows(session: Session, item_ids: Iterable[int]) -> list[FoldRow]:
+    """The matching view of stored items (only the columns matching reads, no ORM objects)."""
     ids = sorted(set(item_ids))
     if not ids:
         return []
     tags = tag_values(session, ids)
-    items = session.scalars(select(Item).where(Item.id.in_(ids)).order_by(Item.id)).all()
-    return [
-        FoldRow(
-            id=it.id,
-            source_id=it.source_id,
-            story_id=it.story_id,
-            story_role=it.story_role,
-            story_reason=it.story_reason,
-            language=it.language,
-            title=it.title,
-            text=item_body(it),
-            time=item_time(it),
-            figures=frozenset(tags[it.id][0]),
-            themes=frozenset(tags[it.id][1]),
-            entities=frozenset(tags[it.id][2]),
+    rows = session.execute(select(*_FOLD_COLUMNS).where(Item.id.in_(ids)).order_by(Item.id))
+    out = []
+    for r in rows:
+        published_ok = r.published_at is not None and r.date_quality == "ok"
+        out.append(
+            FoldRow(
+                id=r.id,
+                source_id=r.source_id,
+                story_id=r.story_id,
+                story_role=r.story_role,
+                story_reason=r.story_reason,
+                language=r.language,
+                title=r.title,
+                text=r.text or r.summary or "",
+                time=r.published_at if published_ok else r.first_seen_at,
+                figures=frozenset(tags[r.id][0]),
+                themes=frozenset(tags[r.id][1]),
+                entities=frozenset(tags[r.id][2]),
+            )
         )
-        for it in items
-    ]
+    return out
 
 
 # --------------------------------------------------------------------------- candidates
@@ -168,26 +188,66 @@ def figure_candidates(
     *,
     exclude: int,
     limit: int,
-    entities: Iterable[str] = (),
 ) -> list[int]:
-    """Folded items within [lo, hi] sharing key-figure (or the given entity) tags, most shared
-    first."""
-    values = sorted(set(figures) | set(entities))
-    if not values:
+    """Folded items within [lo, hi] sharing key-figure tags, most shared first."""
+    return _tag_candidates(session, "figure", figures, lo, hi, exclude=exclude, limit=limit)
+
+
+def entity_candidates(
+    session: Session,
+    entities: Iterable[str],
+    lo: datetime,
+    hi: datetime,
+    *,
+    exclude: int,
+    limit: int,
+    other_than_language: str | None,
+) -> list[int]:
+    """Folded items within [lo, hi] in *another* language sharing entity tags, most shared
+    first (entities only link reports across languages)."""
+    return _tag_candidates(
+        session,
+        "entity",
+        entities,
+        lo,
+        hi,
+        exclude=exclude,
+        limit=limit,
+        other_than_language=other_than_language,
+    )
+
+
+def _tag_candidates(
+    session: Session,
+    kind: str,
+    values: Iterable[str],
+    lo: datetime,
+    hi: datetime,
+    *,
+    exclude: int,
+    limit: int,
+    other_than_language: str | None = None,
+) -> list[int]:
+    wanted = sorted(set(values))
+    if not wanted:
         return []
     shared = func.count().label("shared")
     stmt = (
         select(ItemTag.item_id, shared)
         .join(DedupSignature, DedupSignature.item_id == ItemTag.item_id)
         .where(
-            ItemTag.kind.in_(("figure", "entity") if entities else ("figure",)),
-            ItemTag.value.in_(values),
+            ItemTag.kind == kind,
+            ItemTag.value.in_(wanted),
             ItemTag.item_id != exclude,
             DedupSignature.item_time.between(lo, hi),
         )
-        .group_by(ItemTag.item_id)
-        .order_by(shared.desc(), ItemTag.item_id.desc())
-        .limit(limit)
+    )
+    if other_than_language is not None:
+        stmt = stmt.join(Item, Item.id == ItemTag.item_id).where(
+            or_(Item.language.is_(None), Item.language != other_than_language)
+        )
+    stmt = (
+        stmt.group_by(ItemTag.item_id).order_by(shared.desc(), ItemTag.item_id.desc()).limit(limit)
     )
     return [row[0] for row in session.execute(stmt)]
 
@@ -273,19 +333,32 @@ def refresh_story(session: Session, story_id: int) -> None:
     if story is None:
         return
     session.flush()
-    members = story_members(session, story_id)
+    members = session.execute(
+        select(
+            Item.id,
+            Item.source_id,
+            Item.story_role,
+            Item.title,
+            Item.published_at,
+            Item.date_quality,
+            Item.first_seen_at,
+        ).where(Item.story_id == story_id)
+    ).all()
     if not members:
         session.delete(story)
         return
+
+    def when(m: Any) -> datetime:
+        ok = m.published_at is not None and m.date_quality == "ok"
+        return m.published_at if ok else m.first_seen_at  # type: ignore[no-any-return]
+
     story.item_count = len(members)
     story.source_count = len({m.source_id for m in members})
-    story.first_seen_at = min(m.time for m in members)
-    story.last_item_at = max(m.time for m in members)
+    story.first_seen_at = min(when(m) for m in members)
+    story.last_item_at = max(when(m) for m in members)
     lead = next((m for m in members if m.id == story.lead_item_id), None)
     if lead is None:
-        lead = next(
-            (m for m in members if m.story_role == "lead"), min(members, key=lambda m: m.time)
-        )
+        lead = next((m for m in members if m.story_role == "lead"), min(members, key=when))
         story.lead_item_id = lead.id
     story.title = lead.title
 

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections import OrderedDict
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -34,6 +36,8 @@ from monitor.pipeline import StageContext
 
 log = logging.getLogger(__name__)
 LEAD_EARLY_HOURS = 12
+DOC_CACHE_SIZE = 4096  # prepared candidate documents kept between items
+ENTITY_CANDIDATES = 10  # cross-language candidates sharing a specific entity, most shared first
 
 
 def doc_from_row(
@@ -88,6 +92,21 @@ class FoldStage:
         self.generic_entities = generic_entities
         self.hasher = hasher or MinHasher(settings.num_perm, settings.lsh_rows)
         self._cannot_link: dict[int, set[int]] | None = None
+        # prepared candidates: during a crawl the same recent items are compared again and again
+        self._docs: OrderedDict[tuple[Any, ...], Doc] = OrderedDict()
+
+    def _candidate_doc(self, row: db.FoldRow) -> Doc:
+        """``doc_from_row`` for a stored candidate, memoised on everything the doc depends on."""
+        key = (row.id, row.title, row.text, row.time, row.figures, row.themes, row.entities)
+        doc = self._docs.get(key)
+        if doc is None:
+            doc = doc_from_row(row, self.settings, self.generic_entities)
+            self._docs[key] = doc
+            if len(self._docs) > DOC_CACHE_SIZE:
+                self._docs.popitem(last=False)
+        else:
+            self._docs.move_to_end(key)
+        return doc
 
     # ------------------------------------------------------------------ entry point
 
@@ -199,12 +218,23 @@ class FoldStage:
                 doc.time + rel,
                 exclude=item.id,
                 limit=s.max_candidates,
-                entities=doc.entities,
+            )
+        )
+        # entities link only across languages (doc.entities leaves out the generic ones)
+        found.update(
+            db.entity_candidates(
+                session,
+                doc.entities,
+                doc.time - rel,
+                doc.time + rel,
+                exclude=item.id,
+                limit=min(s.max_candidates, ENTITY_CANDIDATES),
+                other_than_language=doc.language,
             )
         )
         rows = [r for r in db.load_fold_rows(session, found) if r.story_id is not None]
         rows = [r for r in rows if self._allowed(session, r.story_id, blocked)]
-        docs = {r.id: (r, doc_from_row(r, s, self.generic_entities)) for r in rows}
+        docs = {r.id: (r, self._candidate_doc(r)) for r in rows}
         copies = [e for _, d in docs.values() if (e := compare_copy(doc, d, s))]
         if (top := best(copies)) is not None:
             return "copy", top, docs[top.matched_item_id][0].story_id
