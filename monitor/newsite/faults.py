@@ -34,7 +34,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 FaultKind = Literal[
     "not_found",
@@ -53,22 +53,7 @@ FaultKind = Literal[
     "rate_limited",
 ]
 
-FAULT_KINDS: tuple[FaultKind, ...] = (
-    "not_found",
-    "server_error",
-    "slow",
-    "timeout",
-    "oversize",
-    "redirect_loop",
-    "redirect_other_host",
-    "wrong_charset",
-    "missing_charset",
-    "malformed_xml",
-    "html_instead_of_feed",
-    "empty_feed",
-    "entity_bomb",
-    "rate_limited",
-)
+FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 
 
 @dataclass(frozen=True)
