@@ -234,6 +234,28 @@ def canonicalize_url(url: str) -> str:
     return current
 
 
+def strip_tracking(url: str) -> str:
+    """``url`` without its tracking parameters (utm_*, fbclid, …), everything else exactly as it
+    was: a clean link to show people. Unlike :func:`canonicalize_url` it never changes the host,
+    path, order of the other parameters or fragment, so the link still works wherever the
+    original did. Never raises; returns ``url`` unchanged when it cannot be split."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if not parts.query:
+        return url
+    kept = []
+    for part in parts.query.split("&"):
+        key, _, value = part.partition("=")
+        decoded = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), key)
+        if part and not _is_tracking(decoded, value):
+            kept.append(part)
+    if len(kept) == len([p for p in parts.query.split("&") if p]):
+        return url
+    return urlunsplit(parts._replace(query="&".join(kept)))
+
+
 def is_fetchable_link(url: str) -> bool:
     """True for absolute http(s) URLs with a host; false for javascript:, data:, mailto:, junk."""
     if not url or any(ch.isspace() or ord(ch) < 32 for ch in url.strip()):

@@ -42,6 +42,7 @@ from monitor.digest.text import (
     safe_url,
     snippet,
 )
+from monitor.urls import strip_tracking
 
 THEME_ORDER = ("military", "nuclear", "economy", "diplomacy", "treaty", "regional")
 OTHER = ""
@@ -117,7 +118,7 @@ def _story_view(
             links.append(
                 Link(
                     outlet=outlet,
-                    url=safe_url(item.url),
+                    url=safe_url(strip_tracking(item.url)),
                     title=clean_line(item.title, max_chars=200),
                     language=lang,
                     direction=_direction(lang),
@@ -147,7 +148,7 @@ def _story_view(
         key=key,
         story_id=story.id if story else None,
         headline=clean_line(headline),
-        url=safe_url(lead.url),
+        url=safe_url(strip_tracking(lead.url)),
         outlet=lead_outlet,
         when=when,
         when_iso=when_iso,

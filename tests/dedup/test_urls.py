@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.urls import TRACKING_PARAMS, canonicalize_url, is_fetchable_link
+from monitor.urls import TRACKING_PARAMS, canonicalize_url, is_fetchable_link, strip_tracking
 
 
 @pytest.mark.parametrize(
@@ -178,3 +178,33 @@ def test_www_and_mobile_variants_agree(url: str) -> None:
 @given(st.text(max_size=100))
 def test_is_fetchable_never_raises(text: str) -> None:
     assert is_fetchable_link(text) in (True, False)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param(
+            "https://www.example.org/a/?utm_source=rss&id=7&fbclid=x#top",
+            "https://www.example.org/a/?id=7#top",
+            id="keeps host, slash, content parameter and fragment",
+        ),
+        pytest.param(
+            "https://example.org/a?b=2&a=1",
+            "https://example.org/a?b=2&a=1",
+            id="untouched without tracking, order kept",
+        ),
+        pytest.param(
+            "https://example.org/a?utm_medium=feed&utm_campaign=world",
+            "https://example.org/a",
+            id="only tracking: query dropped",
+        ),
+        pytest.param("not a url [", "not a url [", id="never raises"),
+    ],
+)
+def test_strip_tracking(raw: str, expected: str) -> None:
+    assert strip_tracking(raw) == expected
+
+
+@given(st.text(max_size=200))
+def test_strip_tracking_never_raises(text: str) -> None:
+    strip_tracking(text)

@@ -190,3 +190,22 @@ def test_every_styled_element_gets_inline_css(db: Database, tmp_path: Path) -> N
     assert html.count("style=") > 20
     assert "@media (prefers-color-scheme: dark)" in html
     assert '<meta charset="utf-8">' in html[:300]
+
+
+def test_links_carry_no_tracking_parameters(db: Database, tmp_path: Path) -> None:
+    with db.session() as s:
+        Archive(s).item(
+            "Alpha News",
+            "Rail deal signed",
+            url="https://www.alpha.example.net/news/7/?utm_source=rss&id=7&fbclid=abc",
+            at=T0,
+        )
+    out = run_digest(make_config(tmp_path), db, "daily", "preview", now=T0 + hours(1))
+    assert out.html_path is not None
+    assert out.text_path is not None
+    html, text = out.html_path.read_text(), out.text_path.read_text()
+    clean = "https://www.alpha.example.net/news/7/?id=7"
+    assert f'href="{clean}"' in html
+    assert clean in text
+    assert "utm_source" not in html + text
+    assert "fbclid" not in html + text
