@@ -41,6 +41,7 @@ from pydantic import (
 
 from monitor.errors import ConfigError, ConfigProblem
 from monitor.paths import shipped_config_dir
+from monitor.schedules import parse_crontab, parse_schedule
 
 SourceKind = Literal["rss", "atom", "sitemap", "listing"]
 Language = Literal["en", "ru", "fa"]
@@ -182,9 +183,6 @@ class DedupSettings(_Model):
     max_candidates: int = Field(50, ge=1, le=1000, description="Candidates compared per item")
 
 
-Schedule = str  # "daily HH:MM" | "weekly DAY HH:MM" | "cron: m h dom mon dow"
-
-
 class RecipientFilters(_Model):
     themes: list[str] = Field(default_factory=list, description="Empty = every theme")
     languages: list[Language] = Field(default_factory=list, description="Empty = every language")
@@ -194,9 +192,7 @@ class RecipientFilters(_Model):
 class RecipientConfig(_Model):
     name: str = Field(min_length=1, description="Stable key for delivery state")
     address: str = Field(description="Email address")
-    schedule: Schedule = Field(
-        "daily 07:00", description="daily HH:MM | weekly mon HH:MM | cron: …"
-    )
+    schedule: str = Field("daily 07:00", description="daily HH:MM | weekly mon HH:MM | cron: …")
     timezone: str = "UTC"
     format: Literal["html", "text"] = "html"
     filters: RecipientFilters = RecipientFilters()
@@ -220,8 +216,6 @@ class RecipientConfig(_Model):
     @field_validator("schedule")
     @classmethod
     def _schedule(cls, value: str) -> str:
-        from monitor.scheduler.schedules import parse_schedule
-
         parse_schedule(value)  # ScheduleSyntaxError is a ValueError: file/key/reason
         return value
 
@@ -272,8 +266,6 @@ class ScheduleSettings(_Model):
     @field_validator("upkeep_cron")
     @classmethod
     def _upkeep_cron(cls, value: str) -> str:
-        from monitor.scheduler.schedules import parse_crontab
-
         parse_crontab(value)
         return value
 

@@ -123,7 +123,7 @@ def rescore_cmd(app: AppContext, dry_run: bool, batch_size: int, show: int) -> N
     if not dry_run:
         from monitor.dedup import build_fold_stage
 
-        fold = build_fold_stage(app.config, app.db)
+        fold = build_fold_stage(app.config)
     summary = rescore(app.db, matcher, dry_run=dry_run, batch_size=batch_size, fold_stage=fold)
     verb = "would enter" if dry_run else "entered"
     verb_out = "would leave" if dry_run else "left"

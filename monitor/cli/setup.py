@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 import yaml
@@ -17,6 +15,7 @@ from monitor.db.engine import Database, current_revision, head_revision, upgrade
 from monitor.db.sources import count_sources, seed_sources_if_empty
 from monitor.errors import ConfigError, MonitorError
 from monitor.paths import shipped_config_dir
+from monitor.relevance.topic import load_topic
 
 
 def check_everything(cfg: AppConfig) -> list[str]:
@@ -27,13 +26,8 @@ def check_everything(cfg: AppConfig) -> list[str]:
         f"sources.yaml: ok ({len(cfg.sources)} source(s), "
         f"{sum(1 for s in cfg.sources if s.enabled)} enabled)",
     ]
-    try:
-        topic_mod: Any = importlib.import_module("monitor.relevance.topic")
-    except ImportError:
-        return lines
-    topic = topic_mod.load_topic(cfg.topic_path)
+    load_topic(cfg.topic_path)
     lines.append(f"topic: ok ({cfg.topic_path})")
-    del topic
     return lines
 
 

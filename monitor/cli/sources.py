@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -53,15 +52,6 @@ def list_cmd(app: AppContext, enabled_only: bool) -> None:
     app.console.print(table)
 
 
-def _discover(app: AppContext, url: str) -> list[dict[str, Any]]:
-    try:
-        discover: Any = importlib.import_module("monitor.collect.discover")
-    except ImportError:
-        _fail("feed autodiscovery is not available; pass --kind rss|atom|sitemap|listing")
-    found = discover.discover_feeds(url, settings=app.config.settings.crawl)
-    return [dict(f) if isinstance(f, dict) else vars(f) for f in found]
-
-
 @sources_group.command("add")
 @click.argument("url")
 @click.option("--name", help="Display name (default: the feed's title or host).")
@@ -90,13 +80,15 @@ def add_cmd(
     """Add a source. Given a site's page instead of a feed, finds its feeds (<link rel=alternate>)."""
     feed_url, title = url, None
     if kind is None:
-        found = _discover(app, url)
+        from monitor.collect.discover import discover_feeds
+
+        found = discover_feeds(url, settings=app.config.settings.crawl)
         if not found:
             _fail(f"no feed found at {url}; pass --kind listing to crawl the page itself")
         first = found[0]
-        feed_url, kind, title = first["url"], first["kind"], first.get("title")
+        feed_url, kind, title = first.url, first.kind, first.title
         for extra in found[1:]:
-            app.console.print(f"also found: {extra['url']} ({extra['kind']})")
+            app.console.print(f"also found: {extra.url} ({extra.kind})")
     try:
         cfg = SourceConfig(
             name=name or title or click.format_filename(feed_url.split("//", 1)[-1].split("/")[0]),

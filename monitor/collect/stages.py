@@ -17,4 +17,4 @@ def default_stages(config: AppConfig, db: Database) -> list[ItemStage]:
     from monitor.relevance import build_matcher
     from monitor.relevance.stage import JudgeStage
 
-    return [JudgeStage(build_matcher(config)), build_fold_stage(config, db)]
+    return [JudgeStage(build_matcher(config)), build_fold_stage(config)]

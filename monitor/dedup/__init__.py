@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from monitor.config import AppConfig
-    from monitor.db.engine import Database
     from monitor.dedup.stage import FoldStage
 
 
@@ -29,7 +28,7 @@ def generic_entities(config: AppConfig) -> frozenset[str]:
     return frozenset(e.name for e in load_topic(config.topic_path).entities if e.generic)
 
 
-def build_fold_stage(config: AppConfig, db: Database | None = None) -> FoldStage:
+def build_fold_stage(config: AppConfig) -> FoldStage:
     """The fold stage configured from ``monitor.yaml`` (``dedup:`` section) and the topic."""
     from monitor.dedup.stage import FoldStage
 

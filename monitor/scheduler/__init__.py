@@ -1,5 +1,5 @@
-"""Scheduling: the ``monitor run`` daemon, its schedules, supervised child jobs and upkeep.
+"""Scheduling: the ``monitor run`` daemon, its supervised child jobs, status and upkeep.
 
-Import the submodules directly; this package imports nothing so ``monitor.config`` can use
-:mod:`monitor.scheduler.schedules` without pulling in the daemon.
+The schedule syntax and due-time arithmetic live beside the configuration, in
+:mod:`monitor.schedules`.
 """

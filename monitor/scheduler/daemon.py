@@ -56,7 +56,7 @@ from monitor.scheduler.jobs import (
     RunOptions,
     digest_job_id,
 )
-from monitor.scheduler.schedules import parse_crontab, parse_schedule
+from monitor.schedules import parse_crontab, parse_schedule
 
 log = logging.getLogger(__name__)
 

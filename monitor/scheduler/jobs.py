@@ -17,7 +17,6 @@ row. Whether a digest or upkeep run is owed is decided from stored state, never 
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import socket
@@ -28,13 +27,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-import click
-
 from monitor.config import AppConfig, RecipientConfig
 from monitor.db import jobs as q
 from monitor.db.engine import Database
-from monitor.scheduler.schedules import Schedule, parse_crontab, parse_schedule, previous_due
 from monitor.scheduler.supervisor import ChildResult, run_child
+from monitor.schedules import Schedule, parse_crontab, parse_schedule, previous_due
 
 log = logging.getLogger(__name__)
 
@@ -86,22 +83,6 @@ def decide(
     if (now - due).total_seconds() > grace_s:
         return Decision("skip_late", due)
     return Decision("run", due)
-
-
-def command_supports(command: str, option: str) -> bool:
-    """Whether ``monitor <command>`` accepts ``option`` (looked up in the CLI registry)."""
-    from monitor.cli import COMMANDS
-
-    spec = COMMANDS.get(command)
-    if spec is None:
-        return False
-    try:
-        cmd = getattr(importlib.import_module(spec[0]), spec[1])
-    except (ImportError, AttributeError):
-        return False
-    return isinstance(cmd, click.Command) and any(
-        option in p.opts for p in cmd.params if isinstance(p, click.Option)
-    )
 
 
 def _counts(output: dict[str, Any]) -> str:
@@ -312,11 +293,8 @@ class JobRunner:
                 q.release_due(session, name, due, previous)
             return None
         run_id = self._start(job_id, {"due_at": due.isoformat()})
-        args = ["digest", "--recipient", name, "--send"]
-        if command_supports("digest", "--json"):
-            args.append("--json")
         result = run_child(
-            self.child_argv(*args),
+            self.child_argv("digest", "--recipient", name, "--send", "--json"),
             time_limit_s=self.options.digest_time_limit_s,
             kill_grace_s=self.options.kill_grace_s,
             stop=self.stop,

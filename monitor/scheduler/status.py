@@ -13,7 +13,7 @@ from monitor.db import jobs as q
 from monitor.db.engine import Database
 from monitor.db.models import JobRun
 from monitor.scheduler.jobs import CRAWL_JOB, UPKEEP_JOB, digest_job_id
-from monitor.scheduler.schedules import next_due, parse_crontab, parse_schedule
+from monitor.schedules import next_due, parse_crontab, parse_schedule
 
 
 @dataclass

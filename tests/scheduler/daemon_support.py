@@ -20,16 +20,8 @@ from sqlalchemy import select
 from monitor.db.engine import Database
 from monitor.db.models import CrawlRun, JobRun
 from monitor.newsite import NewsSite
-from monitor.scheduler.jobs import command_supports
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def missing_command(name: str, option: str) -> str | None:
-    """A skip reason when ``monitor <name>`` (with ``option``) is not there yet."""
-    if command_supports(name, option):
-        return None
-    return f"`monitor {name} {option}` is not available (the {name} command is not registered)"
 
 
 def write_config(

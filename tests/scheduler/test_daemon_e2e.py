@@ -26,7 +26,6 @@ from tests.scheduler.daemon_support import (
     daemon,
     due_minute,
     job_runs,
-    missing_command,
     offset_for,
     wait_for,
     write_config,
@@ -59,8 +58,6 @@ def _open(url: str) -> Database:
 def test_stopped_across_due_time_sends_once_on_start_up(
     tmp_path: Path, site: NewsSite, smtp: SmtpServer
 ) -> None:
-    if reason := missing_command("digest", "--send"):
-        pytest.skip(reason)
     due, hhmm = due_minute(0)
     cdir = tmp_path / "config"
     url = write_config(
@@ -115,9 +112,6 @@ def test_stopped_across_due_time_sends_once_on_start_up(
 def test_crawls_on_interval_and_due_digest_sent_once(
     tmp_path: Path, site: NewsSite, smtp: SmtpServer
 ) -> None:
-    for cmd, opt in (("crawl", "--due"), ("digest", "--send")):
-        if reason := missing_command(cmd, opt):
-            pytest.skip(reason)
     due, hhmm = due_minute(0)
     cdir = tmp_path / "config"
     url = write_config(
@@ -160,8 +154,6 @@ def test_crawls_on_interval_and_due_digest_sent_once(
 
 
 def test_hung_crawl_is_killed_recorded_and_next_crawl_runs(tmp_path: Path, site: NewsSite) -> None:
-    if reason := missing_command("crawl", "--due"):
-        pytest.skip(reason)
     cdir = tmp_path / "config"
     url = write_config(
         cdir, tmp_path, site, 25, crawl={"run_time_limit_s": 10, "download_timeout_s": 120}
@@ -198,8 +190,6 @@ def test_hung_crawl_is_killed_recorded_and_next_crawl_runs(tmp_path: Path, site:
 def test_sigterm_during_crawl_exits_cleanly_and_next_start_continues(
     tmp_path: Path, site: NewsSite
 ) -> None:
-    if reason := missing_command("crawl", "--due"):
-        pytest.skip(reason)
     cdir = tmp_path / "config"
     # one request at a time, each slow: the crawl is still going when SIGTERM comes
     url = write_config(

@@ -13,7 +13,7 @@ from monitor.db import jobs as q
 from monitor.db.engine import Database
 from monitor.db.models import CrawlRun, JobRun
 from monitor.scheduler.jobs import JobRunner, RunOptions, decide
-from monitor.scheduler.schedules import parse_schedule
+from monitor.schedules import parse_schedule
 from tests.scheduler.helpers import dead_pid, make_config, utc
 
 DAILY7 = parse_schedule("daily 07:00")

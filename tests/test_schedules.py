@@ -7,7 +7,7 @@ import pytest
 
 from monitor.config import load_settings
 from monitor.errors import ConfigError
-from monitor.scheduler.schedules import (
+from monitor.schedules import (
     ScheduleSyntaxError,
     next_due,
     parse_crontab,

@@ -1,4 +1,7 @@
-"""Digest and upkeep schedules: parsing, triggers and due times.
+"""Schedule syntax and due times: recipients' ``schedule`` and ``schedule.upkeep_cron``.
+
+The configuration validates schedules with :func:`parse_schedule` / :func:`parse_crontab`; the
+scheduler turns them into APScheduler triggers and due times (:func:`next_due`, :func:`previous_due`).
 
 A recipient's ``schedule`` is one of::
 
@@ -19,9 +22,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
 
 DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab numbering: index = number
 _FULL_DAYS = {
@@ -61,6 +66,9 @@ class Schedule:
     day_of_week: str = "*"
 
     def trigger(self, timezone: str) -> CronTrigger:
+        # imported here: loading the configuration without a schedule does not pay for APScheduler
+        from apscheduler.triggers.cron import CronTrigger
+
         return CronTrigger(
             minute=self.minute,
             hour=self.hour,
