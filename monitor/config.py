@@ -40,11 +40,11 @@ from pydantic import (
 )
 
 from monitor.errors import ConfigError, ConfigProblem
+from monitor.languages import Language
 from monitor.paths import shipped_config_dir
 from monitor.schedules import parse_crontab, parse_schedule
 
 SourceKind = Literal["rss", "atom", "sitemap", "listing"]
-Language = Literal["en", "ru", "fa"]
 
 SECRET_ENV = {"smtp.password": "MONITOR_SMTP_PASSWORD", "web.token": "MONITOR_WEB_TOKEN"}
 

@@ -15,6 +15,7 @@ from monitor.cli.context import AppContext, pass_app
 from monitor.config import SourceConfig, load_sources_file
 from monitor.db import sources as store
 from monitor.db.models import Item
+from monitor.languages import LANGUAGES
 from monitor.opml import export_opml, import_opml
 
 
@@ -58,7 +59,7 @@ def list_cmd(app: AppContext, enabled_only: bool) -> None:
 @click.option(
     "--kind", type=click.Choice(["rss", "atom", "sitemap", "listing"]), help="Skip autodiscovery."
 )
-@click.option("--language", type=click.Choice(["en", "ru", "fa"]), default="en", show_default=True)
+@click.option("--language", type=click.Choice(LANGUAGES), default="en", show_default=True)
 @click.option("--interval", "poll_interval_minutes", type=int, default=60, show_default=True)
 @click.option("--category", default="other", show_default=True)
 @click.option(
@@ -179,7 +180,7 @@ def import_cmd(app: AppContext, file: str | None) -> None:
 
 @sources_group.command("import-opml")
 @click.argument("file", type=click.File("rb"))
-@click.option("--language", type=click.Choice(["en", "ru", "fa"]), help="For outlines without one.")
+@click.option("--language", type=click.Choice(LANGUAGES), help="For outlines without one.")
 @pass_app
 def import_opml_cmd(app: AppContext, file: Any, language: str | None) -> None:
     """Merge an OPML subscription list into the archive (matched by name)."""

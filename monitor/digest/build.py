@@ -28,20 +28,19 @@ from monitor.db import digests as q
 from monitor.db.models import Item, Story
 from monitor.digest.model import (
     DigestView,
-    Direction,
     FailedSourceView,
     Link,
     Section,
     StoryView,
 )
 from monitor.digest.text import (
-    LANGUAGE_NAMES,
     clean_line,
     local_date,
     local_time,
     safe_url,
     snippet,
 )
+from monitor.languages import direction, language_name
 from monitor.urls import strip_tracking
 
 THEME_ORDER = ("military", "nuclear", "economy", "diplomacy", "treaty", "regional")
@@ -62,10 +61,6 @@ def _story_key(item: Item) -> str:
 
 def _language(item: Item) -> str:
     return (item.language or item.declared_language or "").lower()
-
-
-def _direction(language: str) -> Direction:
-    return "rtl" if language in ("fa", "ar", "he", "ur") else "ltr"
 
 
 def _when(item: Item) -> datetime:
@@ -121,7 +116,7 @@ def _story_view(
                     url=safe_url(strip_tracking(item.url)),
                     title=clean_line(item.title, max_chars=200),
                     language=lang,
-                    direction=_direction(lang),
+                    direction=direction(lang),
                 )
             )
     figures: Counter[str] = Counter()
@@ -153,8 +148,8 @@ def _story_view(
         when=when,
         when_iso=when_iso,
         language=lang,
-        language_name=LANGUAGE_NAMES.get(lang, lang.upper() or "unknown language"),
-        direction=_direction(lang),
+        language_name=language_name(lang),
+        direction=direction(lang),
         snippet=text,
         figures=tuple(f for f, _ in figures.most_common(MAX_FIGURES)),
         themes=tuple(sorted(themes, key=_theme_rank)),

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
 
-Direction = Literal["ltr", "rtl"]
+from monitor.languages import Direction
 
 
 @dataclass(frozen=True, slots=True)

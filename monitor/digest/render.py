@@ -1,9 +1,8 @@
 """Rendering digests with Jinja2: HTML email (CSS inlined), plain text, web page, index page.
 
-One environment per template directory pair, built once (``renderer_for`` caches it): autoescape on
-for ``.html`` templates, ``StrictUndefined`` so a typo in a template fails loudly, and an optional
-override directory (``<config dir>/templates``) whose files win over the shipped ones; an override
-can still extend a shipped template as ``default:digest/email.html``.
+One environment per template directory pair, built once (``renderer_for`` caches it) by
+:func:`monitor.templating.make_environment` (autoescape, ``StrictUndefined``, the override directory
+``<config dir>/templates`` and its ``default:`` prefix).
 
 CSS lives in ``templates/digest/email.css`` (simple class rules only) and is inlined: ``css_inline``
 computes each class combination's ``style`` once per process (``{{ css["pad head"] }}`` in a template
@@ -22,38 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import css_inline
-from jinja2 import (
-    ChoiceLoader,
-    Environment,
-    FileSystemLoader,
-    PrefixLoader,
-    StrictUndefined,
-    select_autoescape,
-)
+from jinja2 import Environment
 from markupsafe import Markup
 
 from monitor.digest.model import DigestView
+from monitor.templating import make_environment
 
 CSS_TEMPLATE = "digest/email.css"
 _STYLE_ATTR = re.compile(r'style="([^"]*)"')
-
-
-def make_env(templates: Path, override: Path | None = None) -> Environment:
-    dirs = [str(p) for p in (override, templates) if p is not None]
-    env = Environment(
-        loader=ChoiceLoader(
-            [
-                FileSystemLoader(dirs),
-                PrefixLoader({"default": FileSystemLoader(str(templates))}, delimiter=":"),
-            ]
-        ),
-        autoescape=select_autoescape(["html", "xml"], default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    return env
 
 
 class _StyleAttrs(dict[str, Markup]):
@@ -114,4 +89,4 @@ class DigestRenderer:
 @functools.lru_cache(maxsize=8)
 def renderer_for(templates: Path, override: Path | None = None) -> DigestRenderer:
     """The renderer for these template directories, built once per process."""
-    return DigestRenderer(make_env(templates, override))
+    return DigestRenderer(make_environment(templates, override))

@@ -58,6 +58,7 @@ from monitor.digest.smtp import ACCEPTED, ERROR, Attempt, deliver
 from monitor.digest.text import local_date
 from monitor.errors import MonitorError
 from monitor.paths import templates_dir
+from monitor.templating import override_dir
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +113,7 @@ def find_recipients(config: AppConfig, name: str | None = None) -> list[Recipien
 
 
 def _renderer(config: AppConfig) -> DigestRenderer:
-    override = config.config_dir / "templates"
-    return renderer_for(templates_dir(), override if override.is_dir() else None)
+    return renderer_for(templates_dir(), override_dir(config.config_dir))
 
 
 @contextmanager

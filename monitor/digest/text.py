@@ -20,9 +20,6 @@ _SPACE = re.compile(r"\s+")
 _TAG = re.compile(r"<[^<>]{0,400}>")
 _SENTENCE_END = re.compile(r"(?<=[.!?؟…])\s+(?=\S)")
 
-LANGUAGE_NAMES = {"en": "English", "ru": "Russian", "fa": "Persian"}
-RTL_LANGUAGES = frozenset({"fa", "ar", "he", "ur"})
-
 
 def clean_line(text: str | None, *, max_chars: int = 300) -> str:
     """One line of display text: no control characters, whitespace collapsed, length capped."""
@@ -97,7 +94,3 @@ def local_time(value: datetime | None, tz: ZoneInfo) -> tuple[str, str]:
 def local_date(value: datetime, tz: ZoneInfo) -> str:
     local = value.astimezone(tz)
     return f"{local.day} {local:%b %Y}"
-
-
-def direction(language: str) -> str:
-    return "rtl" if language in RTL_LANGUAGES else "ltr"

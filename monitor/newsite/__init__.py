@@ -7,7 +7,7 @@ Used by the test suite, the crawl benchmark and ``monitor demo``. See :mod:`.ser
 from monitor.newsite.content_demo import demo_outlets
 from monitor.newsite.content_generated import generate_outlets
 from monitor.newsite.faults import FAULT_KINDS, Fault, FaultKind
-from monitor.newsite.models import ALL_FEED_KINDS, Article, FeedKind, Language, Outlet
+from monitor.newsite.models import ALL_FEED_KINDS, Article, FeedKind, Outlet
 from monitor.newsite.server import NewsSite, RequestRecord
 
 __all__ = [
@@ -17,7 +17,6 @@ __all__ = [
     "Fault",
     "FaultKind",
     "FeedKind",
-    "Language",
     "NewsSite",
     "Outlet",
     "RequestRecord",

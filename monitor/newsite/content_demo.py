@@ -15,9 +15,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from monitor.languages import Language
 from monitor.newsite import demo_en, demo_fa, demo_ru
 from monitor.newsite.demo_spec import Spec, build
-from monitor.newsite.models import Article, Language, Outlet
+from monitor.newsite.models import Article, Outlet
 
 ZWNJ = "\u200c"
 _ARABIC_FORMS = str.maketrans({"ی": "ي", "ک": "ك"})

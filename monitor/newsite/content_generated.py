@@ -10,7 +10,8 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from monitor.newsite.models import Article, FeedKind, Language, Outlet, RelevanceHint
+from monitor.languages import Language
+from monitor.newsite.models import Article, FeedKind, Outlet, RelevanceHint
 
 _LANGS: tuple[Language, ...] = ("en", "ru", "fa")
 _PRIMARY: tuple[FeedKind, ...] = ("rss", "atom", "rss1", "news_sitemap")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from monitor.newsite.models import Article, Language, RelevanceHint
+from monitor.languages import Language
+from monitor.newsite.models import Article, RelevanceHint
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from monitor.newsite.models import Language
+from monitor.languages import Language
 
 LABELS: dict[Language, dict[str, str]] = {
     "en": {

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-Language = Literal["en", "ru", "fa"]
+from monitor.languages import Direction, Language, direction
+
 FeedKind = Literal["rss", "rss1", "atom", "news_sitemap", "sitemap", "listing"]
 RelevanceHint = Literal["bilateral", "iran_only", "russia_only", "sport", "list_mention", "other"]
 
 ALL_FEED_KINDS: tuple[FeedKind, ...] = ("rss", "rss1", "atom", "news_sitemap", "sitemap", "listing")
-XML_FEED_KINDS: frozenset[FeedKind] = frozenset({"rss", "rss1", "atom", "news_sitemap", "sitemap"})
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,8 @@ class Outlet:
     articles: list[Article] = field(default_factory=list)
 
     @property
-    def direction(self) -> str:
-        return "rtl" if self.language == "fa" else "ltr"
+    def direction(self) -> Direction:
+        return direction(self.language)
 
     def offers(self, kind: FeedKind) -> bool:
         return kind in self.kinds

@@ -6,7 +6,6 @@ Endpoints are plain functions run in Starlette's thread pool; each opens one sho
 from __future__ import annotations
 
 import json
-import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -32,12 +31,13 @@ from monitor.config import AppConfig
 from monitor.db import search as archive
 from monitor.db.engine import Database
 from monitor.errors import MonitorError, QuerySyntaxError
+from monitor.paths import templates_dir
 from monitor.search.export import iter_atom
 from monitor.search.filters import SearchFilters, filters_from_params
 from monitor.search.highlight import Highlighter, explanation_terms
 from monitor.search.records import SearchPage
+from monitor.templating import make_environment, override_dir, qs
 from monitor.web.chart import theme_chart
-from monitor.web.render import build_environment, qs, web_templates_dir
 from monitor.web.security import (
     AUTH_COOKIE,
     CSRF_COOKIE,
@@ -52,8 +52,7 @@ from monitor.web.security import (
     token_matches,
 )
 
-log = logging.getLogger(__name__)
-
+WEB_TEMPLATES = templates_dir() / "web"
 MAX_PAGE = 400
 FEED_SIZE = 50
 FACETS_TTL_S = 300.0
@@ -106,7 +105,7 @@ class ArchiveApp:
         web = config.settings.web
         self.token = web.token.get_secret_value() if web.token else None
         self.page_size = web.page_size
-        self.env = build_environment()
+        self.env = make_environment(WEB_TEMPLATES, override_dir(config.config_dir, "web"))
         self._facets: tuple[float, dict[str, list[str]]] | None = None
 
     # ----------------------------------------------------------------------- helpers
@@ -403,9 +402,7 @@ class ArchiveApp:
             Route("/login", self.login_form, methods=["GET"]),
             Route("/login", self.login_submit, methods=["POST"]),
             Route("/logout", self.logout, methods=["POST"]),
-            Mount(
-                "/static", StaticFiles(directory=str(web_templates_dir() / "static")), name="static"
-            ),
+            Mount("/static", StaticFiles(directory=str(WEB_TEMPLATES / "static")), name="static"),
         ]
         return routes
 

@@ -1,4 +1,15 @@
-"""The web app's Jinja environment: autoescape on, strict undefined, filters in one place."""
+"""The one Jinja environment factory: digests and the web app render through it.
+
+Every environment gets the same rules:
+
+- autoescape on for ``.html`` and ``.xml`` templates (and strings), off for ``.txt`` (the plain-text
+  email): scraped text reaches a page only escaped;
+- ``StrictUndefined``, so a typo in a template fails loudly instead of printing nothing;
+- an optional override directory (``<config dir>/templates``, laid out like the shipped
+  ``templates/``) whose files win over the shipped ones; an override can still extend the shipped
+  template it replaces as ``default:<name>`` (e.g. ``{% extends "default:digest/email.html" %}``);
+- the filters and globals below, registered here and nowhere else.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +20,17 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import nh3
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    select_autoescape,
+)
 from markupsafe import Markup, escape
 
-from monitor.paths import templates_dir
+from monitor.languages import direction
 
 ALLOWED_TAGS = {
     "p",
@@ -29,11 +47,6 @@ ALLOWED_TAGS = {
     "q",
     "cite",
 }
-RTL_LANGUAGES = {"fa", "ar", "he", "ur"}
-
-
-def web_templates_dir() -> Path:
-    return templates_dir() / "web"
 
 
 def sanitize_html(html: str | None) -> Markup:
@@ -60,7 +73,8 @@ def paragraphs(text: str | None) -> list[str]:
 
 
 def text_dir(language: str | None) -> str:
-    return "rtl" if language in RTL_LANGUAGES else "auto"
+    """The ``dir`` attribute for text in ``language``: ``rtl``, else ``auto`` (mixed titles)."""
+    return "rtl" if direction(language) == "rtl" else "auto"
 
 
 def fmt_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -90,13 +104,21 @@ def http_url(url: str) -> str:
     return url if urlsplit(url).scheme in ("http", "https") else "#"
 
 
-def build_environment() -> Environment:
+def make_environment(templates: Path, override: Path | None = None) -> Environment:
+    """An environment over ``templates``; files in ``override`` (when given) win."""
+    dirs = [str(p) for p in (override, templates) if p is not None]
     env = Environment(
-        loader=FileSystemLoader(str(web_templates_dir())),
-        autoescape=True,
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader(dirs),
+                PrefixLoader({"default": FileSystemLoader(str(templates))}, delimiter=":"),
+            ]
+        ),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
     env.filters.update(
         sanitize=sanitize_html,
@@ -108,3 +130,9 @@ def build_environment() -> Environment:
     )
     env.globals.update(qs=qs, escape=escape)
     return env
+
+
+def override_dir(config_dir: Path, *parts: str) -> Path | None:
+    """``<config dir>/templates/<parts…>`` when that directory exists (the user's overrides)."""
+    path = config_dir.joinpath("templates", *parts)
+    return path if path.is_dir() else None
