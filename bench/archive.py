@@ -4,7 +4,7 @@
     python bench/archive.py --items 100000  # a quick run
 
 Prints build time, database size, and p50/p95 of two-word searches through
-``monitor.db.search.search`` and of ``GET /search`` rendered by the web app (Starlette TestClient).
+``monitor.db.read.items.search`` and of ``GET /search`` rendered by the web app (Starlette TestClient).
 Targets on SQLite: search p95 <= 100 ms, page p95 <= 200 ms.
 """
 
@@ -29,7 +29,7 @@ from monitor.config import AppConfig, Settings  # noqa: E402
 from monitor.db.engine import Database  # noqa: E402
 from monitor.db.fts import bulk_loading  # noqa: E402
 from monitor.db.models import Item, ItemTag, Source  # noqa: E402
-from monitor.db.search import search  # noqa: E402
+from monitor.db.read.items import search  # noqa: E402
 from monitor.search.filters import SearchFilters  # noqa: E402
 
 # generated vocabularies (no real articles): common words first, so choices are Zipf-like

@@ -11,6 +11,7 @@ from monitor.cli import cli
 from monitor.config import ListingSelectors, SourceConfig
 from monitor.db import sources as store
 from monitor.db.engine import Database
+from monitor.db.read import sources as read
 from monitor.opml import OpmlError, export_opml, import_opml
 
 ALL_FIELDS = [
@@ -112,8 +113,8 @@ def test_cli_round_trip_through_opml(cli_env: dict[str, str], tmp_path: Path) ->
     other = dict(cli_env, MONITOR_DATABASE_URL=f"sqlite:///{tmp_path / 'other.db'}")
     db = Database.open(other["MONITOR_DATABASE_URL"])
     with db.session() as session:  # an archive that starts empty
-        for src in store.list_sources(session):
-            session.delete(src)
+        for cfg in read.list_sources(session):
+            store.remove_source(session, cfg.name)
     db.close()
     code, out = invoke(other, "sources", "import-opml", str(exported))
     assert code == 0, out
@@ -122,7 +123,7 @@ def test_cli_round_trip_through_opml(cli_env: dict[str, str], tmp_path: Path) ->
     configs = []
     for d in dbs:
         with d.session() as session:
-            configs.append([store.to_config(s) for s in store.list_sources(session)])
+            configs.append(read.list_sources(session))
         d.close()
     assert configs[0] == configs[1]
     assert len(configs[0]) >= 25

@@ -6,13 +6,14 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.table import Table
 
 from monitor.cli.context import AppContext, pass_app
 from monitor.errors import MonitorError
+from monitor.records import EXPORT_FIELDS
 from monitor.search.export import ExportFormat, csv_row, write_export
 from monitor.search.filters import (
     RELEVANCE_CHOICES,
@@ -21,12 +22,11 @@ from monitor.search.filters import (
     SearchFilters,
     filters_from_mapping,
 )
-from monitor.search.records import EXPORT_FIELDS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
 
@@ -103,7 +103,7 @@ def search_cmd(
 
     Without QUERY, lists the newest items that pass the filters.
     """
-    from monitor.db.search import search
+    from monitor.db.read.items import search
 
     try:
         filters = _filters(query, params, "relevant", sort)
@@ -111,7 +111,6 @@ def search_cmd(
             result = search(session, filters, page=page, page_size=limit)
     except MonitorError as exc:
         _fail(str(exc))
-        return
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -162,15 +161,13 @@ def search_cmd(
 @pass_app
 def show_cmd(app: AppContext, item_id: int, fmt: str) -> None:
     """Show one item: metadata, why it is relevant, its story and its text."""
-    from monitor.db.search import get_item, get_record
+    from monitor.db.read.items import item_detail
 
     with app.db.session() as session:
-        record = get_record(session, item_id)
-        item = get_item(session, item_id)
-        explanation = item.explanation if item else None
-    if record is None:
+        detail = item_detail(session, item_id)
+    if detail is None:
         _fail(f"archive: no item {item_id}; find ids with `monitor search`")
-        return
+    record, explanation = detail.record, detail.explanation
     if fmt == "json":
         data = record.to_dict() | {"explanation": explanation}
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -221,14 +218,13 @@ def export_cmd(
     **params: Any,
 ) -> None:
     """Export items (default: the whole archive, irrelevant items included), oldest first."""
-    from monitor.db.search import iter_records
+    from monitor.db.read.items import iter_records
 
     try:
         filters = _filters(query, params, "all")
         filters.parsed()
     except MonitorError as exc:
         _fail(str(exc))
-        return
     title = f"{app.config.settings.digest.title} export"
     with app.db.session() as session:
         records = iter_records(session, filters, batch_size=batch_size)

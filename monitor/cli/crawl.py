@@ -14,8 +14,8 @@ from rich.table import Table
 from monitor.cli.context import AppContext, pass_app
 from monitor.collect.collector import ProgressEvent
 from monitor.collect.crawl import CrawlSummary, run_crawl
-from monitor.db.models import FetchState, Source
-from monitor.db.runs import source_health
+from monitor.db.read.sources import source_health
+from monitor.records import SourceHealth
 
 
 def _ago(when: datetime | None, now: datetime) -> str:
@@ -139,32 +139,32 @@ def crawl_cmd(
         sys.exit(1)
 
 
-def _state_dict(src: Source, st: FetchState | None) -> dict[str, Any]:
+def _state_dict(s: SourceHealth) -> dict[str, Any]:
     def iso(when: datetime | None) -> str | None:
         return when.isoformat() if when else None
 
     return {
-        "name": src.name,
-        "enabled": src.enabled,
-        "kind": src.kind,
-        "last_attempt_at": iso(st.last_attempt_at) if st else None,
-        "last_success_at": iso(st.last_success_at) if st else None,
-        "last_status": st.last_status if st else None,
-        "last_error": st.last_error if st else None,
-        "last_error_at": iso(st.last_error_at) if st else None,
-        "consecutive_failures": (st.consecutive_failures or 0) if st else 0,
-        "next_due_at": iso(st.next_due_at) if st else None,
-        "retry_after_until": iso(st.retry_after_until) if st else None,
+        "name": s.name,
+        "enabled": s.enabled,
+        "kind": s.kind,
+        "last_attempt_at": iso(s.last_attempt_at),
+        "last_success_at": iso(s.last_success_at),
+        "last_status": s.last_status,
+        "last_error": s.last_error,
+        "last_error_at": iso(s.last_error_at),
+        "consecutive_failures": s.consecutive_failures,
+        "next_due_at": iso(s.next_due_at),
+        "retry_after_until": iso(s.retry_after_until),
     }
 
 
-def _health(src: Source, st: FetchState | None) -> str:
-    if not src.enabled:
+def _health(s: SourceHealth) -> str:
+    if not s.enabled:
         return "disabled"
-    if st is None or st.last_attempt_at is None:
+    if s.last_attempt_at is None:
         return "new"
-    if st.consecutive_failures:
-        return f"[red]failing[/red] ({st.last_status or '-'})"
+    if s.consecutive_failures:
+        return f"[red]failing[/red] ({s.last_status or '-'})"
     return "[green]ok[/green]"
 
 
@@ -176,23 +176,23 @@ def sources_status_cmd(app: AppContext, as_json: bool) -> None:
     now = datetime.now(UTC)
     with app.db.session() as session:
         rows = source_health(session)
-        if as_json:
-            click.echo(json.dumps([_state_dict(s, st) for s, st in rows], ensure_ascii=False))
-            return
-        table = Table(title=f"{len(rows)} source(s)")
-        for col in ("name", "health", "last success", "failures", "next due", "last error"):
-            table.add_column(col, overflow="fold")
-        for src, st in rows:
-            error = ""
-            if st is not None and st.last_error:
-                error = f"{st.last_error[:120]} ({_ago(st.last_error_at, now)})"
-            due = st.next_due_at if st is not None else None
-            table.add_row(
-                src.name,
-                _health(src, st),
-                _ago(st.last_success_at if st else None, now),
-                str(st.consecutive_failures if st else 0),
-                "now" if due is None or due <= now else _ago(due, now),
-                error,
-            )
+    if as_json:
+        click.echo(json.dumps([_state_dict(s) for s in rows], ensure_ascii=False))
+        return
+    table = Table(title=f"{len(rows)} source(s)")
+    for col in ("name", "health", "last success", "failures", "next due", "last error"):
+        table.add_column(col, overflow="fold")
+    for s in rows:
+        error = ""
+        if s.last_error:
+            error = f"{s.last_error[:120]} ({_ago(s.last_error_at, now)})"
+        due = s.next_due_at
+        table.add_row(
+            s.name,
+            _health(s),
+            _ago(s.last_success_at, now),
+            str(s.consecutive_failures),
+            "now" if due is None or due <= now else _ago(due, now),
+            error,
+        )
     app.console.print(table)

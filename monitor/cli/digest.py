@@ -11,7 +11,7 @@ import click
 from rich.table import Table
 
 from monitor.cli.context import AppContext, pass_app
-from monitor.db import digests as q
+from monitor.db.read.digests import digest_detail, list_digests
 from monitor.digest.service import DigestOutcome, Mode, find_recipients, run_digest
 from monitor.errors import MonitorError
 
@@ -116,30 +116,21 @@ def digests_group() -> None:
 def list_cmd(app: AppContext, name: str | None, status: str | None, limit: int) -> None:
     """Newest digests first."""
     with app.db.session() as session:
-        rows = q.list_digests(session, recipient=name, status=status, limit=limit)
-        table = Table(title=f"{len(rows)} digest(s)")
-        for col in (
-            "id",
-            "recipient",
-            "status",
-            "created",
-            "sent",
-            "stories",
-            "reports",
-            "subject",
-        ):
-            table.add_column(col, overflow="fold")
-        for d in rows:
-            table.add_row(
-                str(d.id),
-                d.recipient,
-                d.status,
-                f"{d.created_at:%Y-%m-%d %H:%M}",
-                f"{d.sent_at:%Y-%m-%d %H:%M}" if d.sent_at else "",
-                str(d.story_count),
-                str(d.item_count),
-                d.subject,
-            )
+        rows = list_digests(session, recipient=name, status=status, limit=limit)
+    table = Table(title=f"{len(rows)} digest(s)")
+    for col in ("id", "recipient", "status", "created", "sent", "stories", "reports", "subject"):
+        table.add_column(col, overflow="fold")
+    for d in rows:
+        table.add_row(
+            str(d.id),
+            d.recipient,
+            d.status,
+            f"{d.created_at:%Y-%m-%d %H:%M}",
+            f"{d.sent_at:%Y-%m-%d %H:%M}" if d.sent_at else "",
+            str(d.story_count),
+            str(d.item_count),
+            d.subject,
+        )
     app.console.print(table)
 
 
@@ -149,32 +140,32 @@ def list_cmd(app: AppContext, name: str | None, status: str | None, limit: int) 
 def show_cmd(app: AppContext, digest_id: int) -> None:
     """One digest: period, counts, files, items and every delivery attempt."""
     with app.db.session() as session:
-        d = q.get_digest(session, digest_id)
-        if d is None:
-            raise MonitorError(f"digests: no digest {digest_id}; see 'monitor digests list'")
-        lines = [
-            f"digest {d.id} for {d.recipient} <{d.address}>: {d.status}",
-            f"subject:    {d.subject}",
-            f"message-id: {d.message_id}",
-            f"period:     {d.period_start:%Y-%m-%d %H:%M} – {d.period_end:%Y-%m-%d %H:%M} UTC"
-            if d.period_start
-            else f"period:     until {d.period_end:%Y-%m-%d %H:%M} UTC",
-            f"created:    {d.created_at:%Y-%m-%d %H:%M:%S} UTC",
-            f"sent:       {d.sent_at:%Y-%m-%d %H:%M:%S} UTC" if d.sent_at else "sent:       no",
-            f"stories:    {d.story_count}, reports: {d.item_count}, attempts: {d.attempts}",
-            f"page:       {d.html_path or '-'}",
-            f"message:    {d.eml_path or '-'}",
-        ]
-        if d.last_error:
-            lines.append(f"last error: {d.last_error}")
-        items = q.items_by_ids(session, q.digest_item_ids(session, d.id))
-        lines.append(f"items ({len(items)}):")
-        lines += [f"  {i.id:>7}  {i.source.name}: {i.title}  <{i.url}>" for i in items]
-        deliveries = q.deliveries_for(session, d.id)
-        lines.append(f"delivery attempts ({len(deliveries)}):")
-        lines += [
-            f"  {x.attempted_at:%Y-%m-%d %H:%M:%S}  {x.outcome:<9} {x.smtp_code or '':>3}  {x.message}"
-            for x in deliveries
-        ]
+        detail = digest_detail(session, digest_id)
+    if detail is None:
+        raise MonitorError(f"digests: no digest {digest_id}; see 'monitor digests list'")
+    d = detail.digest
+    lines = [
+        f"digest {d.id} for {d.recipient} <{d.address}>: {d.status}",
+        f"subject:    {d.subject}",
+        f"message-id: {d.message_id}",
+        f"period:     {d.period_start:%Y-%m-%d %H:%M} – {d.period_end:%Y-%m-%d %H:%M} UTC"
+        if d.period_start
+        else f"period:     until {d.period_end:%Y-%m-%d %H:%M} UTC",
+        f"created:    {d.created_at:%Y-%m-%d %H:%M:%S} UTC",
+        f"sent:       {d.sent_at:%Y-%m-%d %H:%M:%S} UTC" if d.sent_at else "sent:       no",
+        f"stories:    {d.story_count}, reports: {d.item_count}, attempts: {d.attempts}",
+        f"page:       {d.html_path or '-'}",
+        f"message:    {d.eml_path or '-'}",
+    ]
+    if d.last_error:
+        lines.append(f"last error: {d.last_error}")
+    lines.append(f"items ({len(detail.items)}):")
+    lines += [f"  {i.id:>7}  {i.source}: {i.title}  <{i.url}>" for i in detail.items]
+    deliveries = detail.deliveries
+    lines.append(f"delivery attempts ({len(deliveries)}):")
+    lines += [
+        f"  {x.attempted_at:%Y-%m-%d %H:%M:%S}  {x.outcome:<9} {x.smtp_code or '':>3}  {x.message}"
+        for x in deliveries
+    ]
     for line in lines:
         click.echo(line)

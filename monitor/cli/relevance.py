@@ -8,11 +8,11 @@ from typing import Any
 import click
 
 from monitor.cli.context import AppContext, pass_app
-from monitor.db.relevance import find_item
+from monitor.db.read.items import find_item
 from monitor.errors import MonitorError
 from monitor.relevance import build_matcher
 from monitor.relevance.rescore import Change, rescore
-from monitor.relevance.stage import judge_item
+from monitor.relevance.stage import judge_text
 
 
 def _terms_line(entries: list[dict[str, Any]]) -> str:
@@ -80,25 +80,29 @@ def format_explanation(header: list[str], exp: dict[str, Any]) -> str:
 def explain_cmd(app: AppContext, item_ref: str, current: bool, as_json: bool) -> None:
     """Show why ITEM (an id or URL) was kept or dropped: score, matched terms, penalties, themes."""
     with app.db.session() as session:
-        item = find_item(session, item_ref)
-        if item is None:
-            raise MonitorError(f"explain: no item {item_ref!r} (give an item id or its URL)")
-        exp = item.explanation
-        origin = "stored decision"
-        if current or not exp:
-            exp = judge_item(build_matcher(app.config), item).explanation
-            origin = "judged now with the current topic (not stored)"
-        header = [
-            f"Item {item.id}: {item.title}",
-            f"  {item.url}",
-            f"  source: {item.source.name if item.source else '?'}; {origin}",
-        ]
-        if as_json:
-            click.echo(
-                json.dumps({"item": item.id, "origin": origin, **exp}, ensure_ascii=False, indent=2)
-            )
-        else:
-            click.echo(format_explanation(header, exp))
+        detail = find_item(session, item_ref)
+    if detail is None:
+        raise MonitorError(f"explain: no item {item_ref!r} (give an item id or its URL)")
+    item = detail.record
+    exp = detail.explanation
+    origin = "stored decision"
+    if current or not exp:
+        matcher = build_matcher(app.config)
+        exp = judge_text(
+            matcher, item.title, detail.summary, item.text, detail.declared_language
+        ).explanation
+        origin = "judged now with the current topic (not stored)"
+    header = [
+        f"Item {item.id}: {item.title}",
+        f"  {item.url}",
+        f"  source: {item.source}; {origin}",
+    ]
+    if as_json:
+        click.echo(
+            json.dumps({"item": item.id, "origin": origin, **exp}, ensure_ascii=False, indent=2)
+        )
+    else:
+        click.echo(format_explanation(header, exp))
 
 
 def _change_line(c: Change) -> str:

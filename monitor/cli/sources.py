@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from pydantic import ValidationError
 from rich.table import Table
-from sqlalchemy import func, select
 
 from monitor.cli.context import AppContext, pass_app
 from monitor.config import SourceConfig, load_sources_file
 from monitor.db import sources as store
-from monitor.db.models import Item
+from monitor.db.read import sources as read
 from monitor.languages import LANGUAGES
 from monitor.opml import export_opml, import_opml
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(1)
 
@@ -35,21 +34,21 @@ def sources_group() -> None:
 def list_cmd(app: AppContext, enabled_only: bool) -> None:
     """Show every source in the archive."""
     with app.db.session() as session:
-        rows = store.list_sources(session, enabled_only=enabled_only)
-        table = Table(title=f"{len(rows)} source(s)")
-        for col in ("name", "kind", "lang", "enabled", "every", "category", "checked", "url"):
-            table.add_column(col, overflow="fold")
-        for s in rows:
-            table.add_row(
-                s.name,
-                s.kind,
-                s.language,
-                "yes" if s.enabled else "no",
-                f"{s.poll_interval_minutes} min",
-                s.category,
-                "yes" if s.verified else "unverified",
-                s.url,
-            )
+        rows = read.list_sources(session, enabled_only=enabled_only)
+    table = Table(title=f"{len(rows)} source(s)")
+    for col in ("name", "kind", "lang", "enabled", "every", "category", "checked", "url"):
+        table.add_column(col, overflow="fold")
+    for s in rows:
+        table.add_row(
+            s.name,
+            s.kind,
+            s.language,
+            "yes" if s.enabled else "no",
+            f"{s.poll_interval_minutes} min",
+            s.category,
+            "yes" if s.verified else "unverified",
+            s.url,
+        )
     app.console.print(table)
 
 
@@ -106,9 +105,9 @@ def add_cmd(
         first_err = exc.errors()[0]
         _fail(f"{'.'.join(map(str, first_err['loc']))}: {first_err['msg']}")
     with app.db.session() as session:
-        if store.get_source(session, cfg.name):
+        if read.has_source(session, cfg.name):
             _fail(f"a source named {cfg.name!r} exists already; pass --name")
-        if store.get_source_by_url(session, cfg.url):
+        if read.has_source_url(session, cfg.url):
             _fail(f"{cfg.url} is already a source")
         store.add_source(session, cfg, origin="cli")
     app.console.print(f"added {cfg.name!r}: {cfg.url} ({cfg.kind}, {cfg.language})")
@@ -121,11 +120,9 @@ def add_cmd(
 def remove_cmd(app: AppContext, name: str, purge: bool) -> None:
     """Remove a source. One with collected items needs --purge (or use `disable`)."""
     with app.db.session() as session:
-        src = store.get_source(session, name)
-        if src is None:
+        n_items = read.source_item_count(session, name)
+        if n_items is None:
             _fail(f"no source named {name!r} (see `monitor sources list`)")
-        assert src is not None
-        n_items = session.scalar(select(func.count()).where(Item.source_id == src.id)) or 0
         if n_items and not purge:
             _fail(
                 f"{name!r} has {n_items} archived item(s); `monitor sources disable` keeps them, "
@@ -196,7 +193,7 @@ def import_opml_cmd(app: AppContext, file: Any, language: str | None) -> None:
 def export_opml_cmd(app: AppContext, file: Any) -> None:
     """Write every source as OPML 2.0 (to FILE or standard output)."""
     with app.db.session() as session:
-        configs = [store.to_config(s) for s in store.list_sources(session)]
+        configs = read.list_sources(session)
     file.write(export_opml(configs))
 
 

@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from monitor.cli.context import AppContext, pass_app
-from monitor.db import stories as queries
+from monitor.db.read.stories import list_stories, story_detail
 from monitor.dedup import generic_entities, service
 
 
@@ -48,7 +48,7 @@ def stories_group() -> None:
 def list_cmd(app: AppContext, limit: int, min_items: int) -> None:
     """The most recently updated stories."""
     with app.db.session() as session:
-        rows = queries.list_stories(session, limit=limit, min_items=min_items)
+        rows = list_stories(session, limit=limit, min_items=min_items)
     table = Table(title="Stories")
     for col in ("ID", "Last item", "Items", "Sources", "Lead", "Title"):
         table.add_column(col)
@@ -70,10 +70,9 @@ def list_cmd(app: AppContext, limit: int, min_items: int) -> None:
 def show_cmd(app: AppContext, story_id: int) -> None:
     """A story's lead, copies (signal and similarity) and related reports."""
     with app.db.session() as session:
-        detail = queries.story_detail(session, story_id)
-    if detail is None:
+        s = story_detail(session, story_id)
+    if s is None:
         raise service.StoryError(f"stories: no story {story_id} (see `monitor stories list`)")
-    s = detail.summary
     app.console.print(
         f"[bold]Story {s.id}[/bold]: {escape(s.title)}\n"
         f"{s.item_count} items from {s.source_count} sources, "
@@ -83,24 +82,23 @@ def show_cmd(app: AppContext, story_id: int) -> None:
     table = Table()
     for col in ("Item", "Role", "Signal", "Similarity", "Matched", "Source", "Lang", "Title"):
         table.add_column(col)
-    for m in sorted(detail.members, key=lambda m: (order.get(m.role, 3), m.time, m.item_id)):
+    for m in sorted(s.members, key=lambda m: (order.get(m.role, 3), m.time, m.item.id)):
         table.add_row(
-            str(m.item_id),
+            str(m.item.id),
             m.role,
             m.signal or "",
             _fmt_sim(m.similarity),
             str(m.matched_item_id or ""),
-            escape(m.source),
-            m.language or "",
-            escape(m.title),
+            escape(m.item.source),
+            m.item.language or "",
+            escape(m.item.title),
         )
     app.console.print(table)
-    manual = [e for e in detail.events if e.signal in queries.MANUAL_SIGNALS]
-    for e in manual:
-        app.console.print(
-            f"split: item {e.item_id} moved from story {e.detail.get('from_story')} "
-            f"on {e.created_at:%Y-%m-%d %H:%M}"
-        )
+    for e in s.events:
+        if e.manual:
+            app.console.print(
+                f"split: item {e.item_id} moved from story {e.from_story} on {e.at:%Y-%m-%d %H:%M}"
+            )
 
 
 @stories_group.command("split")

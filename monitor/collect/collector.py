@@ -37,8 +37,9 @@ from monitor.collect.store_items import store_collected
 from monitor.config import CrawlSettings
 from monitor.db.engine import Database
 from monitor.db.items import KnownItem, find_known
-from monitor.db.runs import RunSourceRow, fetch_state, record_run_source
+from monitor.db.runs import fetch_state, record_run_source
 from monitor.pipeline import ItemStage, StageContext, run_stages
+from monitor.records import SourceOutcome
 
 log = logging.getLogger(__name__)
 MAX_MESSAGES = 50
@@ -292,15 +293,16 @@ class Collector:
                 record_run_source(
                     session,
                     self.run_id,
-                    RunSourceRow(
+                    SourceOutcome(
                         source_id=job.source_id,
+                        name=job.name,
                         status=tally.status,
                         http_status=tally.http_status,
                         fetched=tally.fetched,
                         new_items=tally.new,
                         known_items=tally.known,
                         errors=tally.errors,
-                        messages=list(tally.messages),
+                        messages=tuple(tally.messages),
                         duration_s=round(time.monotonic() - tally.started, 3),
                     ),
                 )

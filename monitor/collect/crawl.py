@@ -30,28 +30,17 @@ from monitor.collect.settings_bridge import scrapy_settings
 from monitor.config import AppConfig, CrawlSettings
 from monitor.db.engine import Database
 from monitor.db.models import FetchState, Source
-from monitor.db.runs import finish_run, run_sources, select_sources, start_run
+from monitor.db.read.sources import run_outcomes
+from monitor.db.runs import finish_run, select_sources, start_run
 from monitor.errors import MonitorError
 from monitor.pipeline import ItemStage
+from monitor.records import SourceOutcome
 
 log = logging.getLogger(__name__)
 
 
 class CrawlError(MonitorError):
     """The crawl could not run at all (unknown source name, reactor already used)."""
-
-
-@dataclass(frozen=True)
-class SourceResult:
-    name: str
-    status: str
-    http_status: int | None
-    fetched: int
-    new_items: int
-    known_items: int
-    errors: int
-    messages: list[str]
-    duration_s: float
 
 
 @dataclass(frozen=True)
@@ -70,7 +59,7 @@ class CrawlSummary:
     errors: int
     duration_s: float
     timings: dict[str, float] = field(default_factory=dict)
-    sources: list[SourceResult] = field(default_factory=list)
+    sources: list[SourceOutcome] = field(default_factory=list)
     sources_skipped: int = 0  # not reached: the crawl was stopped early
 
     @property
@@ -193,20 +182,7 @@ def run_crawl(
                 **{k: v for k, v in totals.items() if k != "sources_skipped"},
             )
     with db.session() as session:
-        results = [
-            SourceResult(
-                name=name,
-                status=row.status,
-                http_status=row.http_status,
-                fetched=row.fetched,
-                new_items=row.new_items,
-                known_items=row.known_items,
-                errors=row.errors,
-                messages=list(row.messages or []),
-                duration_s=row.duration_s,
-            )
-            for row, name in run_sources(session, run_id)
-        ]
+        results = run_outcomes(session, run_id)
     return CrawlSummary(
         run_id=run_id,
         status=status,

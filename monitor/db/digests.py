@@ -265,27 +265,9 @@ def digest_item_ids(session: Session, digest_id: int) -> list[int]:
     )
 
 
-def get_digest(session: Session, digest_id: int) -> Digest | None:
+def digest_row(session: Session, digest_id: int) -> Digest | None:
+    """The digest's row, for the digest service to update (readers use :mod:`monitor.db.read`)."""
     return session.get(Digest, digest_id)
-
-
-def list_digests(
-    session: Session, *, recipient: str | None = None, status: str | None = None, limit: int = 50
-) -> list[Digest]:
-    stmt = select(Digest).order_by(Digest.created_at.desc(), Digest.id.desc()).limit(limit)
-    if recipient:
-        stmt = stmt.where(Digest.recipient == recipient)
-    if status:
-        stmt = stmt.where(Digest.status == status)
-    return list(session.scalars(stmt))
-
-
-def deliveries_for(session: Session, digest_id: int) -> list[Delivery]:
-    return list(
-        session.scalars(
-            select(Delivery).where(Delivery.digest_id == digest_id).order_by(Delivery.id)
-        )
-    )
 
 
 def record_delivery(

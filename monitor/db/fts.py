@@ -19,13 +19,17 @@ The DDL is applied by the initial migration (:func:`fts_upgrade_sql` / :func:`ft
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy.orm import Session
 
 from monitor.textnorm import fold
+
+log = logging.getLogger(__name__)
 
 SQLITE_FUNCTION = "monitor_fold"
 
@@ -150,3 +154,24 @@ def bulk_loading(conn: Connection) -> Iterator[None]:
             )
             for statement in SQLITE_UPGRADE[1:]:
                 conn.exec_driver_sql(statement)
+
+
+# --------------------------------------------------------------------------- rebuilding
+
+
+def rebuild_index(session: Session) -> int:
+    """Rebuild the full-text index from ``items`` (after a restore or a change of folding)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("DELETE FROM items_fts"))
+        session.execute(text("UPDATE items SET title = title"))
+    else:
+        session.execute(text("INSERT INTO items_fts(items_fts) VALUES ('delete-all')"))
+        session.execute(
+            text(
+                "INSERT INTO items_fts(rowid, title, body) SELECT id, monitor_fold(title), "
+                "monitor_fold(CASE WHEN text <> '' THEN text ELSE summary END) FROM items"
+            )
+        )
+    n = session.scalar(text("SELECT count(*) FROM items")) or 0
+    log.info("Rebuilt full-text index items=%s", n)
+    return n

@@ -22,11 +22,9 @@ from monitor.db.models import (
     CrawlRun,
     Digest,
     DigestItem,
-    FetchState,
     Item,
     JobRun,
     RecipientState,
-    Source,
 )
 
 RUNNING = "running"
@@ -225,38 +223,6 @@ def close_crawl_runs(
 
 
 # --------------------------------------------------------------------------- status
-
-
-@dataclass(frozen=True)
-class SourceHealth:
-    enabled: int
-    disabled: int
-    never_fetched: int
-    failing: int  # last attempt failed
-    backing_off: int  # failing and not due before a later time
-    ok: int
-
-
-def source_health(session: Session, now: datetime) -> SourceHealth:
-    enabled = session.scalar(select(func.count(Source.id)).where(Source.enabled.is_(True))) or 0
-    disabled = session.scalar(select(func.count(Source.id)).where(Source.enabled.is_(False))) or 0
-    base = select(func.count(FetchState.source_id)).join(Source).where(Source.enabled.is_(True))
-    attempted = session.scalar(base.where(FetchState.last_attempt_at.is_not(None))) or 0
-    failing = session.scalar(base.where(FetchState.consecutive_failures > 0)) or 0
-    backing_off = (
-        session.scalar(
-            base.where(FetchState.consecutive_failures > 0, FetchState.next_due_at > now)
-        )
-        or 0
-    )
-    return SourceHealth(
-        enabled=enabled,
-        disabled=disabled,
-        never_fetched=max(enabled - attempted, 0),
-        failing=failing,
-        backing_off=backing_off,
-        ok=max(attempted - failing, 0),
-    )
 
 
 @dataclass(frozen=True)

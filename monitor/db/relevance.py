@@ -1,11 +1,11 @@
-"""Queries for relevance: tags of an item, item lookup for ``explain``, batches for ``rescore``."""
+"""Queries for relevance: an item's tags, batches for ``rescore``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from monitor.db.models import Item, ItemTag
@@ -30,19 +30,6 @@ def replace_tags(session: Session, item: Item, tags: list[TagValue]) -> None:
             row.evidence = tag.evidence
     for tag in wanted.values():
         item.tags.append(ItemTag(kind=tag.kind, value=tag.value, evidence=tag.evidence))
-
-
-def find_item(session: Session, ref: str) -> Item | None:
-    """An item by id, URL or canonical URL."""
-    if ref.isdigit():
-        return session.get(Item, int(ref))
-    stmt = (
-        select(Item)
-        .where(or_(Item.url == ref, Item.canonical_url == ref))
-        .order_by(Item.id.desc())
-        .limit(1)
-    )
-    return session.scalars(stmt).first()
 
 
 def item_batch(session: Session, after_id: int, limit: int) -> list[Item]:

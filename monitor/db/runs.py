@@ -1,9 +1,12 @@
-"""Crawl runs and per-source fetch state: which sources are due, what each run did, source health."""
+"""Crawl runs and per-source fetch state: which sources are due, recording what each run did.
+
+Reading a run's per-source outcomes and source health is the read layer's job
+(:mod:`monitor.db.read.sources`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from monitor.db.models import CrawlRun, CrawlRunSource, FetchState, Source
+from monitor.records import SourceOutcome
 
 
 def select_sources(
@@ -63,20 +67,7 @@ def start_run(
     return run
 
 
-@dataclass(frozen=True)
-class RunSourceRow:
-    source_id: int
-    status: str
-    http_status: int | None
-    fetched: int
-    new_items: int
-    known_items: int
-    errors: int
-    messages: list[str]
-    duration_s: float
-
-
-def record_run_source(session: Session, run_id: int, row: RunSourceRow) -> None:
+def record_run_source(session: Session, run_id: int, row: SourceOutcome) -> None:
     session.add(
         CrawlRunSource(
             run_id=run_id,
@@ -87,7 +78,7 @@ def record_run_source(session: Session, run_id: int, row: RunSourceRow) -> None:
             new_items=row.new_items,
             known_items=row.known_items,
             errors=row.errors,
-            messages=row.messages,
+            messages=list(row.messages),
             duration_s=row.duration_s,
         )
     )
@@ -99,31 +90,3 @@ def finish_run(session: Session, run_id: int, **values: Any) -> None:
         return
     for key, value in values.items():
         setattr(run, key, value)
-
-
-def get_run(session: Session, run_id: int) -> CrawlRun | None:
-    return session.get(CrawlRun, run_id)
-
-
-def run_sources(session: Session, run_id: int) -> list[tuple[CrawlRunSource, str]]:
-    stmt = (
-        select(CrawlRunSource, Source.name)
-        .join(Source, Source.id == CrawlRunSource.source_id)
-        .where(CrawlRunSource.run_id == run_id)
-        .order_by(Source.name)
-    )
-    return [(row[0], row[1]) for row in session.execute(stmt)]
-
-
-def latest_runs(session: Session, limit: int = 10) -> list[CrawlRun]:
-    return list(session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)))
-
-
-def source_health(session: Session) -> list[tuple[Source, FetchState | None]]:
-    """Every source with its fetch state, for ``monitor sources status`` and the web app."""
-    stmt = (
-        select(Source, FetchState)
-        .outerjoin(FetchState, FetchState.source_id == Source.id)
-        .order_by(Source.name)
-    )
-    return [(row[0], row[1]) for row in session.execute(stmt)]

@@ -1,8 +1,9 @@
-"""Sources in the archive: seeding from ``config/sources.yaml``, listing, adding, removing, toggling.
+"""Sources in the archive: seeding from ``config/sources.yaml``, adding, merging, removing, toggling.
 
 The database is the source of truth once sources are imported: a new archive is seeded from the
 config directory's ``sources.yaml`` on first use; later edits go through ``monitor sources …`` (or an
-OPML import), and ``monitor sources import`` merges a changed YAML file by name.
+OPML import), and ``monitor sources import`` merges a changed YAML file by name. Listing sources
+and their health is the read layer's job (:mod:`monitor.db.read.sources`).
 """
 
 from __future__ import annotations
@@ -63,19 +64,8 @@ def count_sources(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Source)) or 0
 
 
-def list_sources(session: Session, *, enabled_only: bool = False) -> list[Source]:
-    stmt = select(Source).order_by(Source.name)
-    if enabled_only:
-        stmt = stmt.where(Source.enabled.is_(True))
-    return list(session.scalars(stmt))
-
-
-def get_source(session: Session, name: str) -> Source | None:
+def _get(session: Session, name: str) -> Source | None:
     return session.scalar(select(Source).where(Source.name == name))
-
-
-def get_source_by_url(session: Session, url: str) -> Source | None:
-    return session.scalar(select(Source).where(Source.url == url))
 
 
 def add_source(session: Session, cfg: SourceConfig, *, origin: str = "cli") -> Source:
@@ -87,7 +77,7 @@ def add_source(session: Session, cfg: SourceConfig, *, origin: str = "cli") -> S
 
 def merge_sources(session: Session, configs: list[SourceConfig], *, origin: str) -> MergeResult:
     """Insert new sources and update changed ones, matched by name. Nothing is deleted."""
-    existing = {s.name: s for s in list_sources(session)}
+    existing = {s.name: s for s in session.scalars(select(Source))}
     added: list[str] = []
     updated: list[str] = []
     unchanged: list[str] = []
@@ -115,7 +105,7 @@ def seed_sources_if_empty(session: Session, configs: list[SourceConfig]) -> int:
 
 
 def remove_source(session: Session, name: str) -> bool:
-    src = get_source(session, name)
+    src = _get(session, name)
     if src is None:
         return False
     session.delete(src)
@@ -124,7 +114,7 @@ def remove_source(session: Session, name: str) -> bool:
 
 
 def set_enabled(session: Session, name: str, enabled: bool) -> bool:
-    src = get_source(session, name)
+    src = _get(session, name)
     if src is None:
         return False
     src.enabled = enabled

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from monitor.db.models import DedupBand, DedupSignature, Item, ItemTag, Source, Story, StoryEvent
-
-MANUAL_SIGNALS = ("split", "manual")
+from monitor.db.models import DedupBand, DedupSignature, Item, ItemTag, Story, StoryEvent
+from monitor.records import MANUAL_SIGNALS
 
 
 @dataclass(frozen=True)
@@ -376,105 +375,6 @@ def cannot_link(session: Session) -> dict[int, set[int]]:
             out.setdefault(item_id, set()).add(int(other))
             out.setdefault(int(other), set()).add(item_id)
     return out
-
-
-@dataclass
-class StorySummary:
-    id: int
-    title: str
-    lead_item_id: int | None
-    first_seen_at: datetime
-    last_item_at: datetime
-    item_count: int
-    source_count: int
-
-
-def list_stories(session: Session, *, limit: int = 50, min_items: int = 1) -> list[StorySummary]:
-    stmt = (
-        select(Story)
-        .where(Story.item_count >= min_items)
-        .order_by(Story.last_item_at.desc(), Story.id.desc())
-        .limit(limit)
-    )
-    return [
-        StorySummary(
-            s.id,
-            s.title,
-            s.lead_item_id,
-            s.first_seen_at,
-            s.last_item_at,
-            s.item_count,
-            s.source_count,
-        )
-        for s in session.scalars(stmt)
-    ]
-
-
-@dataclass
-class StoryMember:
-    item_id: int
-    role: str
-    title: str
-    url: str
-    source: str
-    language: str | None
-    time: datetime
-    signal: str | None
-    similarity: float | None
-    matched_item_id: int | None
-    detail: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class StoryDetail:
-    summary: StorySummary
-    members: list[StoryMember]
-    events: list[StoryEvent]
-
-
-def story_detail(session: Session, story_id: int) -> StoryDetail | None:
-    story = session.get(Story, story_id)
-    if story is None:
-        return None
-    rows = session.execute(
-        select(Item, Source.name)
-        .join(Source, Source.id == Item.source_id)
-        .where(Item.story_id == story_id)
-        .order_by(Item.id)
-    ).all()
-    members = []
-    for item, source_name in rows:
-        reason = item.story_reason or {}
-        members.append(
-            StoryMember(
-                item_id=item.id,
-                role=item.story_role or "",
-                title=item.title,
-                url=item.url,
-                source=source_name,
-                language=item.language,
-                time=item_time(item),
-                signal=reason.get("signal"),
-                similarity=reason.get("similarity"),
-                matched_item_id=reason.get("matched_item_id"),
-                detail=reason.get("detail") or {},
-            )
-        )
-    events = list(
-        session.scalars(
-            select(StoryEvent).where(StoryEvent.story_id == story_id).order_by(StoryEvent.id)
-        )
-    )
-    summary = StorySummary(
-        story.id,
-        story.title,
-        story.lead_item_id,
-        story.first_seen_at,
-        story.last_item_at,
-        story.item_count,
-        story.source_count,
-    )
-    return StoryDetail(summary, members, events)
 
 
 # --------------------------------------------------------------------------- rebuild

@@ -315,7 +315,7 @@ def _send(
     sleep: Callable[[float], None],
 ) -> DigestOutcome:
     with db.session() as s:
-        digest = q.get_digest(s, digest_id)
+        digest = q.digest_row(s, digest_id)
         assert digest is not None
         raw = _stored_message(config, s, digest, rcpt)
         digest.status = "sending"
@@ -335,7 +335,7 @@ def _send(
                 message=attempt.message,
                 at=attempt.at,
             )
-            d = q.get_digest(s, digest_id)
+            d = q.digest_row(s, digest_id)
             assert d is not None
             d.attempts += 1
             if attempt.outcome != ACCEPTED:
@@ -365,7 +365,7 @@ def _send(
         if on_stage:
             on_stage("accepted", digest_id)
         with db.session() as s:
-            d = q.get_digest(s, digest_id)
+            d = q.digest_row(s, digest_id)
             assert d is not None
             q.mark_sent(s, d, datetime.now(UTC))
         write_index(config, db)
@@ -377,7 +377,7 @@ def _send(
         log.warning("Digest deferred recipient=%s digest=%d error=%s", rcpt.name, digest_id, error)
         return replace(base, status="deferred", error=f"smtp: {error}; will be resent next run")
     with db.session() as s:
-        d = q.get_digest(s, digest_id)
+        d = q.digest_row(s, digest_id)
         assert d is not None
         d.status = "failed"
     log.warning("Digest failed recipient=%s digest=%d error=%s", rcpt.name, digest_id, error)

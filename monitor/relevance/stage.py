@@ -20,9 +20,9 @@ from monitor.relevance.matcher import Judgement, Matcher
 log = logging.getLogger(__name__)
 
 
-def item_body(item: Item) -> str:
+def body_text(summary: str | None, text: str | None) -> str:
     """The text judged: the summary (when the main text does not already start with it) + text."""
-    summary, text = (item.summary or "").strip(), (item.text or "").strip()
+    summary, text = (summary or "").strip(), (text or "").strip()
     if not text:
         return summary
     if summary and summary[:80] not in text:
@@ -30,11 +30,18 @@ def item_body(item: Item) -> str:
     return text
 
 
+def judge_text(
+    matcher: Matcher, title: str, summary: str | None, text: str | None, declared: str | None
+) -> Judgement:
+    """Judge an item given as text (``declared``: the feed's or the source's language)."""
+    return matcher.judge(title or "", body_text(summary, text), declared)
+
+
 def judge_item(matcher: Matcher, item: Item) -> Judgement:
     declared = item.declared_language
     if declared is None and item.source is not None:
         declared = item.source.language
-    return matcher.judge(item.title or "", item_body(item), declared)
+    return judge_text(matcher, item.title, item.summary, item.text, declared)
 
 
 def tag_values(judgement: Judgement) -> list[TagValue]:

@@ -12,6 +12,8 @@ from monitor.config import AppConfig
 from monitor.db import jobs as q
 from monitor.db.engine import Database
 from monitor.db.models import JobRun
+from monitor.db.read.sources import source_health
+from monitor.records import HealthCounts
 from monitor.scheduler.jobs import CRAWL_JOB, UPKEEP_JOB, digest_job_id
 from monitor.schedules import next_due, parse_crontab, parse_schedule
 
@@ -126,7 +128,7 @@ def collect_status(config: AppConfig, db: Database, now: datetime) -> Status:
         )
         _last(upkeep, latest.get(UPKEEP_JOB))
         jobs.append(upkeep)
-        health = q.source_health(session, now)
+        health = HealthCounts.of(source_health(session), now)
     return Status(now=now, daemon=daemon, jobs=jobs, sources=asdict(health), recipients=recipients)
 
 

@@ -15,7 +15,7 @@ from typing import IO, Literal
 from xml.sax.saxutils import escape, quoteattr
 
 from monitor import __version__
-from monitor.search.records import EXPORT_FIELDS, ItemRecord
+from monitor.records import EXPORT_FIELDS, ItemRecord
 
 ExportFormat = Literal["csv", "jsonl", "atom"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

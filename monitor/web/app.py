@@ -28,14 +28,18 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from monitor.config import AppConfig
-from monitor.db import search as archive
 from monitor.db.engine import Database
+from monitor.db.read.digests import get_digest, list_digests
+from monitor.db.read.items import facet_values, item_detail, search
+from monitor.db.read.overview import archive_totals, daily_theme_counts
+from monitor.db.read.sources import source_health
+from monitor.db.read.stories import list_stories, story_detail
 from monitor.errors import MonitorError, QuerySyntaxError
 from monitor.paths import templates_dir
+from monitor.records import SearchPage
 from monitor.search.export import iter_atom
 from monitor.search.filters import SearchFilters, filters_from_params
 from monitor.search.highlight import Highlighter, explanation_terms
-from monitor.search.records import SearchPage
 from monitor.templating import make_environment, override_dir, qs
 from monitor.web.chart import theme_chart
 from monitor.web.security import (
@@ -114,7 +118,7 @@ class ArchiveApp:
         now = time.monotonic()
         if self._facets is None or now - self._facets[0] > FACETS_TTL_S:
             with self.db.session() as session:
-                self._facets = (now, archive.facet_values(session))
+                self._facets = (now, facet_values(session))
         return self._facets[1]
 
     def render(self, request: Request, name: str, *, status: int = 200, **ctx: Any) -> HTMLResponse:
@@ -149,16 +153,16 @@ class ArchiveApp:
 
     def run_search(self, filters: SearchFilters, page: int) -> SearchPage:
         with self.db.session() as session:
-            return archive.search(session, filters, page=page, page_size=self.page_size)
+            return search(session, filters, page=page, page_size=self.page_size)
 
     # ----------------------------------------------------------------------- pages
 
     def overview(self, request: Request) -> Response:
         today = datetime.now(UTC).date()
         with self.db.session() as session:
-            counts = archive.daily_theme_counts(session, days=CHART_DAYS, today=today)
-            totals = archive.archive_totals(session)
-            stories = archive.recent_stories(session, 10)
+            counts = daily_theme_counts(session, days=CHART_DAYS, today=today)
+            totals = archive_totals(session)
+            stories = list_stories(session, limit=10)
         return self.render(
             request,
             "overview.html",
@@ -197,16 +201,10 @@ class ArchiveApp:
     def item_page(self, request: Request) -> Response:
         item_id = int(request.path_params["item_id"])
         with self.db.session() as session:
-            item = archive.get_item(session, item_id)
-            record = archive.get_record(session, item_id)
-            if item is None or record is None:
-                return self.not_found(request, "item")
-            tags = [(t.kind, t.value, t.evidence) for t in item.tags]
-            summary, explanation = item.summary, item.explanation
-            story_title = None
-            if item.story_id:
-                detail = archive.get_story(session, item.story_id)
-                story_title = detail.title if detail else None
+            detail = item_detail(session, item_id)
+        if detail is None:
+            return self.not_found(request, "item")
+        record, summary, explanation = detail.record, detail.summary, detail.explanation
         node = None
         try:
             q = request.query_params.get("q", "")
@@ -218,36 +216,36 @@ class ArchiveApp:
             request,
             "item.html",
             item=record,
-            tags=tags,
+            tags=detail.tags,
             summary=summary if summary and summary.strip() != record.text.strip() else "",
             explanation=explanation,
             explanation_json=json.dumps(explanation, ensure_ascii=False, indent=2)
             if explanation
             else "",
             hl=hl,
-            story_title=story_title,
+            story_title=detail.story_title,
         )
 
     def story_page(self, request: Request) -> Response:
         with self.db.session() as session:
-            story = archive.get_story(session, int(request.path_params["story_id"]))
+            story = story_detail(session, int(request.path_params["story_id"]))
         if story is None:
             return self.not_found(request, "story")
         return self.render(request, "story.html", story=story, hl=Highlighter.build())
 
     def sources_page(self, request: Request) -> Response:
         with self.db.session() as session:
-            sources = archive.source_health(session)
+            sources = source_health(session)
         return self.render(request, "sources.html", sources=sources)
 
     def digests_page(self, request: Request) -> Response:
         with self.db.session() as session:
-            digests = archive.list_digests(session)
+            digests = list_digests(session, limit=100)
         return self.render(request, "digests.html", digests=digests)
 
     def digest_page(self, request: Request) -> Response:
         with self.db.session() as session:
-            digest = archive.get_digest(session, int(request.path_params["digest_id"]))
+            digest = get_digest(session, int(request.path_params["digest_id"]))
         if digest is None:
             return self.not_found(request, "digest")
         has_html = bool(digest.html_path and Path(digest.html_path).is_file())
@@ -255,7 +253,7 @@ class ArchiveApp:
 
     def digest_html(self, request: Request) -> Response:
         with self.db.session() as session:
-            digest = archive.get_digest(session, int(request.path_params["digest_id"]))
+            digest = get_digest(session, int(request.path_params["digest_id"]))
         path = Path(digest.html_path) if digest and digest.html_path else None
         if path is None or not path.is_file() or path.suffix.lower() not in (".html", ".htm"):
             return PlainTextResponse("digest page not found", status_code=404)
@@ -270,7 +268,7 @@ class ArchiveApp:
         try:
             filters = self.filters(request)
             with self.db.session() as session:
-                result = archive.search(session, filters, page_size=FEED_SIZE)
+                result = search(session, filters, page_size=FEED_SIZE)
         except MonitorError as exc:
             return PlainTextResponse(str(exc), status_code=400)
         base = str(request.base_url)
@@ -315,24 +313,22 @@ class ArchiveApp:
     def api_item(self, request: Request) -> Response:
         item_id = int(request.path_params["item_id"])
         with self.db.session() as session:
-            record = archive.get_record(session, item_id)
-            item = archive.get_item(session, item_id)
-            explanation = item.explanation if item else None
-        if record is None:
+            detail = item_detail(session, item_id)
+        if detail is None:
             return JSONResponse({"error": f"archive: no item {item_id}"}, status_code=404)
-        return JSONResponse(record.to_dict() | {"explanation": explanation})
+        return JSONResponse(detail.record.to_dict() | {"explanation": detail.explanation})
 
     def api_story(self, request: Request) -> Response:
         story_id = int(request.path_params["story_id"])
         with self.db.session() as session:
-            story = archive.get_story(session, story_id)
+            story = story_detail(session, story_id)
         if story is None:
             return JSONResponse({"error": f"archive: no story {story_id}"}, status_code=404)
         return JSONResponse(story.to_dict())
 
     def api_sources(self, request: Request) -> Response:
         with self.db.session() as session:
-            sources = archive.source_health(session)
+            sources = source_health(session)
         return JSONResponse({"sources": [s.to_dict() for s in sources]})
 
     # ----------------------------------------------------------------------- login

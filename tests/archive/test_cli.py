@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from monitor.cli import cli
 from monitor.db.engine import Database
-from monitor.search.records import EXPORT_FIELDS
+from monitor.records import EXPORT_FIELDS
 from tests.archive.seed import ITEMS, Seeded
 
 

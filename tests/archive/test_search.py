@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import update
 
 from monitor.db.engine import Database
+from monitor.db.fts import rebuild_index
 from monitor.db.models import Item
-from monitor.db.search import get_story, iter_records, rebuild_index, search
+from monitor.db.read.items import iter_records, search
+from monitor.db.read.stories import story_detail
 from monitor.errors import QuerySyntaxError
 from monitor.search.filters import SearchFilters
 from tests.archive.seed import Seeded
@@ -138,7 +140,7 @@ def test_iter_records_streams_everything_with_tags(db: Database, seeded: Seeded)
 
 def test_story_detail(db: Database, seeded: Seeded) -> None:
     with db.session() as s:
-        story = get_story(s, seeded.stories["rail"])
+        story = story_detail(s, seeded.stories["rail"])
     assert story is not None
     assert story.lead is not None
     assert story.lead.id == seeded.items["rail_lead"]

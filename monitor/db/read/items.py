@@ -1,4 +1,4 @@
-"""Archive queries: full-text search with filters, item and story detail, source health, digests.
+"""Reading items: full-text search with filters, the export stream, one item's detail, facets.
 
 The full-text index itself (``items_fts``) is created by the initial migration and kept in sync
 with ``items`` by the database (see :mod:`monitor.db.fts`), so writers need not call anything.
@@ -9,17 +9,15 @@ up to ``count_cap`` and shown as "1,000+" beyond it.
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
-    case,
     column,
     exists,
     func,
@@ -29,21 +27,13 @@ from sqlalchemy import (
     table,
     text,
 )
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from monitor.db.models import Digest, FetchState, Item, ItemTag, Source, Story, StoryEvent
+from monitor.db.models import Item, ItemTag, Source, Story
 from monitor.query import Node
+from monitor.records import ItemDetail, ItemRecord, SearchPage, TagRecord
 from monitor.search.compile import to_fts5, to_tsquery
 from monitor.search.filters import SearchFilters
-from monitor.search.records import (
-    ItemRecord,
-    SearchPage,
-    SourceHealth,
-    StoryDetail,
-    StoryEventRecord,
-)
-
-log = logging.getLogger(__name__)
 
 COUNT_CAP = 1000
 _SQLITE_FTS = table("items_fts", column("rowid"))
@@ -217,16 +207,7 @@ def load_records(session: Session, ids: Sequence[int]) -> list[ItemRecord]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-# --------------------------------------------------------------------------- detail pages
-
-
-def get_item(session: Session, item_id: int) -> Item | None:
-    """The item with its source and tags loaded."""
-    return session.scalars(
-        select(Item)
-        .where(Item.id == item_id)
-        .options(selectinload(Item.source), selectinload(Item.tags))
-    ).first()
+# --------------------------------------------------------------------------- one item
 
 
 def get_record(session: Session, item_id: int) -> ItemRecord | None:
@@ -234,148 +215,56 @@ def get_record(session: Session, item_id: int) -> ItemRecord | None:
     return found[0] if found else None
 
 
-def get_story(session: Session, story_id: int) -> StoryDetail | None:
-    """A story: its lead, copies, related reports and the timeline of how it grew."""
-    story = session.get(Story, story_id)
-    if story is None:
+def item_detail(session: Session, item_id: int) -> ItemDetail | None:
+    """The item's record plus its summary, explanation, tags and story title."""
+    record = get_record(session, item_id)
+    if record is None:
         return None
-    ids = list(
-        session.scalars(
-            select(Item.id).where(Item.story_id == story_id).order_by(Item.first_seen_at, Item.id)
+    row = session.execute(
+        select(Item.summary, Item.explanation, Item.declared_language, Source.language)
+        .join(Source, Source.id == Item.source_id)
+        .where(Item.id == item_id)
+    ).one()
+    tags = tuple(
+        TagRecord(kind, value, list(evidence or []))
+        for kind, value, evidence in session.execute(
+            select(ItemTag.kind, ItemTag.value, ItemTag.evidence)
+            .where(ItemTag.item_id == item_id)
+            .order_by(ItemTag.id)
         )
     )
-    records = load_records(session, ids)
-    lead = next((r for r in records if r.id == story.lead_item_id), None) or next(
-        (r for r in records if r.story_role == "lead"), None
-    )
-    events = [
-        StoryEventRecord(
-            at=ev.created_at,
-            item_id=ev.item_id,
-            item_title=title,
-            signal=ev.signal,
-            role=ev.role,
-            similarity=ev.similarity,
-            undone=ev.undone_at is not None,
-        )
-        for ev, title in session.execute(
-            select(StoryEvent, Item.title)
-            .join(Item, Item.id == StoryEvent.item_id)
-            .where(StoryEvent.story_id == story_id)
-            .order_by(StoryEvent.created_at, StoryEvent.id)
-        )
-    ]
-    return StoryDetail(
-        id=story.id,
-        title=story.title or (lead.title if lead else ""),
-        first_seen_at=story.first_seen_at,
-        last_item_at=story.last_item_at,
-        item_count=story.item_count or len(records),
-        source_count=story.source_count or len({r.source for r in records}),
-        lead=lead,
-        copies=[r for r in records if r.story_role == "copy" and r is not lead],
-        related=[r for r in records if r.story_role == "related" and r is not lead],
-        events=events,
+    story_title = None
+    if record.story is not None:
+        titles = session.execute(
+            select(Story.title, Item.title)
+            .outerjoin(Item, Item.id == Story.lead_item_id)
+            .where(Story.id == record.story)
+        ).first()
+        story_title = (titles[0] or titles[1] or "") if titles else None
+    return ItemDetail(
+        record=record,
+        summary=row.summary or "",
+        explanation=row.explanation,
+        declared_language=row.declared_language if row.declared_language is not None else row[3],
+        tags=tags,
+        story_title=story_title,
     )
 
 
-def recent_stories(session: Session, limit: int = 10) -> list[Story]:
-    return list(session.scalars(select(Story).order_by(Story.last_item_at.desc()).limit(limit)))
-
-
-# --------------------------------------------------------------------------- sources, digests
-
-
-def source_health(session: Session) -> list[SourceHealth]:
-    """Every source with its fetch state and item counts."""
-    counts = {
-        sid: (n, rel or 0, last)
-        for sid, n, rel, last in session.execute(
-            select(
-                Item.source_id,
-                func.count(),
-                func.sum(case((Item.relevant.is_(True), 1), else_=0)),
-                func.max(Item.first_seen_at),
-            ).group_by(Item.source_id)
-        )
-    }
-    out = []
-    rows = session.execute(
-        select(Source, FetchState)
-        .outerjoin(FetchState, FetchState.source_id == Source.id)
-        .order_by(Source.name)
+def find_item(session: Session, ref: str) -> ItemDetail | None:
+    """An item by id, URL or canonical URL (the newest one with that URL)."""
+    if ref.isdigit():
+        return item_detail(session, int(ref))
+    item_id = session.scalar(
+        select(Item.id)
+        .where(or_(Item.url == ref, Item.canonical_url == ref))
+        .order_by(Item.id.desc())
+        .limit(1)
     )
-    for src, state in rows:
-        n, rel, last = counts.get(src.id, (0, 0, None))
-        out.append(
-            SourceHealth(
-                id=src.id,
-                name=src.name,
-                url=src.url,
-                kind=src.kind,
-                language=src.language,
-                enabled=src.enabled,
-                items=n,
-                relevant_items=int(rel),
-                last_item_at=last,
-                last_attempt_at=state.last_attempt_at if state else None,
-                last_success_at=state.last_success_at if state else None,
-                last_status=state.last_status if state else None,
-                last_error=state.last_error if state else None,
-                consecutive_failures=state.consecutive_failures if state else 0,
-                next_due_at=state.next_due_at if state else None,
-            )
-        )
-    return out
+    return item_detail(session, item_id) if item_id is not None else None
 
 
-def list_digests(session: Session, limit: int = 100) -> list[Digest]:
-    return list(
-        session.scalars(
-            select(Digest).order_by(Digest.created_at.desc(), Digest.id.desc()).limit(limit)
-        )
-    )
-
-
-def get_digest(session: Session, digest_id: int) -> Digest | None:
-    return session.get(Digest, digest_id)
-
-
-# --------------------------------------------------------------------------- overview
-
-
-def daily_theme_counts(
-    session: Session, *, days: int = 30, today: date | None = None
-) -> dict[str, dict[date, int]]:
-    """Relevant items per day (UTC) per theme over the last ``days`` days."""
-    today = today or datetime.now(UTC).date()
-    start = datetime.combine(today - timedelta(days=days - 1), datetime.min.time(), UTC)
-    when = item_date()
-    if _dialect(session) == "postgresql":
-        day = func.to_char(func.timezone("UTC", when), "YYYY-MM-DD")
-    else:
-        day = func.strftime("%Y-%m-%d", when)
-    rows = session.execute(
-        select(day, ItemTag.value, func.count())
-        .join(ItemTag, and_(ItemTag.item_id == Item.id, ItemTag.kind == "theme"))
-        .where(
-            Item.relevant.is_(True), Item.first_seen_at >= start - timedelta(days=7), when >= start
-        )
-        .group_by(day, ItemTag.value)
-    )
-    out: dict[str, dict[date, int]] = defaultdict(dict)
-    for day_text, theme, n in rows:
-        out[theme][date.fromisoformat(day_text)] = n
-    return dict(out)
-
-
-def archive_totals(session: Session) -> dict[str, int]:
-    return {
-        "items": session.scalar(select(func.count()).select_from(Item)) or 0,
-        "relevant": session.scalar(select(func.count()).where(Item.relevant.is_(True))) or 0,
-        "stories": session.scalar(select(func.count()).select_from(Story)) or 0,
-        "sources": session.scalar(select(func.count()).select_from(Source)) or 0,
-    }
+# --------------------------------------------------------------------------- facets
 
 
 def facet_values(session: Session) -> dict[str, list[str]]:
@@ -395,24 +284,3 @@ def facet_values(session: Session) -> dict[str, list[str]]:
         "themes": tags["theme"],
         "figures": tags["figure"],
     }
-
-
-# --------------------------------------------------------------------------- maintenance
-
-
-def rebuild_index(session: Session) -> int:
-    """Rebuild the full-text index from ``items`` (after a restore or a change of folding)."""
-    if _dialect(session) == "postgresql":
-        session.execute(text("DELETE FROM items_fts"))
-        session.execute(text("UPDATE items SET title = title"))
-    else:
-        session.execute(text("INSERT INTO items_fts(items_fts) VALUES ('delete-all')"))
-        session.execute(
-            text(
-                "INSERT INTO items_fts(rowid, title, body) SELECT id, monitor_fold(title), "
-                "monitor_fold(CASE WHEN text <> '' THEN text ELSE summary END) FROM items"
-            )
-        )
-    n = session.scalar(select(func.count()).select_from(Item)) or 0
-    log.info("Rebuilt full-text index items=%s", n)
-    return n
