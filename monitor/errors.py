@@ -50,12 +50,3 @@ class QuerySyntaxError(MonitorError):
         self.position = position
         self.query = query
         super().__init__(f"query: {message} at position {position + 1}")
-
-
-class DeliveryError(MonitorError):
-    """A digest could not be delivered."""
-
-    def __init__(self, message: str, *, permanent: bool, code: int | None = None) -> None:
-        self.permanent = permanent
-        self.code = code
-        super().__init__(message)

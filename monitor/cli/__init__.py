@@ -7,7 +7,6 @@ imported when its command runs, so ``monitor --help`` stays fast.
 from __future__ import annotations
 
 import importlib
-import logging
 import sys
 from typing import Any
 
@@ -128,6 +127,3 @@ def main(argv: list[str] | None = None) -> Any:
     except MonitorError as exc:  # pragma: no cover - click handles ClickException; this is ours
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-
-
-logging.getLogger(__name__).addHandler(logging.NullHandler())

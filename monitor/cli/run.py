@@ -11,8 +11,6 @@ from rich.table import Table
 
 from monitor.cli.context import AppContext, pass_app
 
-log = logging.getLogger(__name__)
-
 
 def _root_params() -> dict[str, object]:
     ctx = click.get_current_context().find_root()

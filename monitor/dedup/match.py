@@ -69,10 +69,6 @@ class Doc:
     def all_numbers(self) -> frozenset[str]:
         return self.body.numbers | self.title_numbers
 
-    @property
-    def completeness(self) -> int:
-        return len(self.body.tokens)
-
 
 @dataclass(frozen=True)
 class Evidence:
