@@ -1,27 +1,47 @@
-"""What every command needs: the configuration and the archive, opened on first use."""
+"""What every command needs: the configuration, the archive and the consoles, made on first use.
+
+Nothing here is imported before a command asks for it, so ``monitor --help`` loads neither the
+configuration models nor the database and migration code.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
-from monitor.config import AppConfig, load_config
-from monitor.db.engine import Database
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from monitor.config import AppConfig
+    from monitor.db.engine import Database
 
 
 @dataclass
 class AppContext:
     config_dir: str | None = None
-    console: Console = field(default_factory=Console)
-    err_console: Console = field(default_factory=lambda: Console(stderr=True))
     _config: AppConfig | None = None
     _db: Database | None = None
+
+    @cached_property
+    def console(self) -> Console:
+        from rich.console import Console
+
+        return Console()
+
+    @cached_property
+    def err_console(self) -> Console:
+        from rich.console import Console
+
+        return Console(stderr=True)
 
     @property
     def config(self) -> AppConfig:
         if self._config is None:
+            from monitor.config import load_config
+
             self._config = load_config(self.config_dir)
         return self._config
 
@@ -29,6 +49,7 @@ class AppContext:
     def db(self) -> Database:
         """The archive, migrated on first use; sources are imported into a new archive."""
         if self._db is None:
+            from monitor.db.engine import Database
             from monitor.db.sources import seed_sources_if_empty
 
             self._db = Database.open(self.config.database_url)
