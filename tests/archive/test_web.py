@@ -110,6 +110,22 @@ def test_sources_page_shows_health(client: TestClient) -> None:
     assert "HTTP 503 from &lt;server&gt;" in page
 
 
+def test_override_directory_wins_and_can_extend_the_shipped_page(
+    db: Database, seeded: Seeded, tmp_path: Path
+) -> None:
+    override = tmp_path / "templates" / "web"
+    override.mkdir(parents=True)
+    (override / "sources.html").write_text(
+        '{% extends "default:sources.html" %}'
+        "{% block title %}Our outlets{% endblock %}",
+        encoding="utf-8",
+    )
+    page = TestClient(make_app(db, tmp_path), base_url="http://127.0.0.1").get("/sources").text
+    assert "<title>Our outlets · " in page
+    assert 'class="health-failing"' in page  # the shipped page's table, unchanged
+    assert "HTTP 503 from &lt;server&gt;" in page  # still escaped
+
+
 def test_digest_html_is_served_sandboxed(client: TestClient, seeded: Seeded) -> None:
     resp = client.get(f"/digests/{seeded.digest_id}/html")
     assert resp.status_code == 200

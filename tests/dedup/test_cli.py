@@ -53,6 +53,10 @@ def test_stories_commands(config_dir: Path, tmp_path: Path) -> None:
     out = runner.invoke(cli, [*base, "stories", "split", str(story_id), str(copy_id)])
     assert out.exit_code == 0, out.output
     assert "into story" in out.output
+    new_story = int(out.output.rsplit("into story", 1)[1].strip().rstrip("."))
+    out = runner.invoke(cli, [*base, "stories", "show", str(new_story)])
+    assert out.exit_code == 0, out.output
+    assert f"split: item {copy_id} moved from story {story_id}" in out.output
     out = runner.invoke(cli, [*base, "dedup", "rebuild"])
     assert out.exit_code == 0, out.output
     assert "2 stories" in out.output
