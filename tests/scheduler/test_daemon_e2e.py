@@ -143,7 +143,8 @@ def test_crawls_on_interval_and_due_digest_sent_once(
     starts = [r.started_at for r in crawls]
     gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(starts)]
     assert all(g >= every - 0.5 for g in gaps), gaps
-    assert len(crawl_runs(db)) >= len(crawls)  # every crawl job made a crawl run
+    # every crawl job made a crawl run, except one stopped before its child got that far
+    assert len(crawl_runs(db)) >= len(crawls) - (last.status == "aborted")
     assert sent
     assert [r.status for r in job_runs(db, "digest:reader")] == ["skipped", "ok"]
     assert len(smtp.handler.received) == 1
