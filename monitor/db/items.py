@@ -117,8 +117,13 @@ def revisions_of(session: Session, item_id: int) -> list[ItemRevision]:
     return list(session.scalars(stmt))
 
 
-def count_items(session: Session, source_id: int | None = None) -> int:
+def count_items(
+    session: Session, source_id: int | None = None, *, relevant: bool | None = None
+) -> int:
+    """Items in the archive, optionally of one source and/or with one relevance verdict."""
     stmt = select(func.count()).select_from(Item)
     if source_id is not None:
         stmt = stmt.where(Item.source_id == source_id)
+    if relevant is not None:
+        stmt = stmt.where(Item.relevant.is_(relevant))
     return session.scalar(stmt) or 0

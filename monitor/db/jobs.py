@@ -111,13 +111,6 @@ def latest_job_run(
     return session.scalars(stmt.order_by(JobRun.id.desc()).limit(1)).first()
 
 
-def job_runs(session: Session, job_id: str | None = None, limit: int = 100) -> list[JobRun]:
-    stmt = select(JobRun)
-    if job_id is not None:
-        stmt = stmt.where(JobRun.job_id == job_id)
-    return list(session.scalars(stmt.order_by(JobRun.id.desc()).limit(limit)))
-
-
 def running_daemons(session: Session) -> list[JobRun]:
     stmt = select(JobRun).where(JobRun.job_id == DAEMON_JOB, JobRun.status == RUNNING)
     return list(session.scalars(stmt.order_by(JobRun.id)))
@@ -316,13 +309,6 @@ def sqlite_vacuum(conn: Connection) -> None:
 
 def postgres_analyze(conn: Connection) -> None:
     conn.execute(text("ANALYZE"))
-
-
-def count_items(session: Session, *, relevant: bool | None = None) -> int:
-    stmt = select(func.count(Item.id))
-    if relevant is not None:
-        stmt = stmt.where(Item.relevant.is_(relevant))
-    return session.scalar(stmt) or 0
 
 
 def oldest_allowed(now: datetime, days: int) -> datetime:

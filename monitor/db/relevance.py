@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from monitor.db.models import Item, ItemTag
@@ -42,7 +42,3 @@ def item_batch(session: Session, after_id: int, limit: int) -> list[Item]:
         .options(selectinload(Item.tags), selectinload(Item.source))
     )
     return list(session.scalars(stmt))
-
-
-def count_items(session: Session) -> int:
-    return int(session.scalar(select(func.count(Item.id))) or 0)

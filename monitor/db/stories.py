@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -32,8 +32,20 @@ class FoldRow:
     entities: frozenset[str] = frozenset()
 
 
-def item_time(item: Item) -> datetime:
-    """The time an item is matched at: its publication date when plausible, else first seen."""
+class Dated(Protocol):
+    """An item or a row of its columns: what :func:`item_time` reads."""
+
+    @property
+    def published_at(self) -> datetime | None: ...
+    @property
+    def date_quality(self) -> str: ...
+    @property
+    def first_seen_at(self) -> datetime: ...
+
+
+def item_time(item: Dated) -> datetime:
+    """The time an item is matched at (and a story is dated by): its publication date when
+    plausible, else when it was first seen."""
     if item.published_at is not None and item.date_quality == "ok":
         return item.published_at
     return item.first_seen_at
@@ -90,7 +102,6 @@ def load_fold_rows(session: Session, item_ids: Iterable[int]) -> list[FoldRow]:
     rows = session.execute(select(*_FOLD_COLUMNS).where(Item.id.in_(ids)).order_by(Item.id))
     out = []
     for r in rows:
-        published_ok = r.published_at is not None and r.date_quality == "ok"
         out.append(
             FoldRow(
                 id=r.id,
@@ -101,7 +112,7 @@ def load_fold_rows(session: Session, item_ids: Iterable[int]) -> list[FoldRow]:
                 language=r.language,
                 title=r.title,
                 text=r.text or r.summary or "",
-                time=r.published_at if published_ok else r.first_seen_at,
+                time=item_time(r),
                 figures=frozenset(tags[r.id][0]),
                 themes=frozenset(tags[r.id][1]),
                 entities=frozenset(tags[r.id][2]),
@@ -347,17 +358,13 @@ def refresh_story(session: Session, story_id: int) -> None:
         session.delete(story)
         return
 
-    def when(m: Any) -> datetime:
-        ok = m.published_at is not None and m.date_quality == "ok"
-        return m.published_at if ok else m.first_seen_at  # type: ignore[no-any-return]
-
     story.item_count = len(members)
     story.source_count = len({m.source_id for m in members})
-    story.first_seen_at = min(when(m) for m in members)
-    story.last_item_at = max(when(m) for m in members)
+    story.first_seen_at = min(item_time(m) for m in members)
+    story.last_item_at = max(item_time(m) for m in members)
     lead = next((m for m in members if m.id == story.lead_item_id), None)
     if lead is None:
-        lead = next((m for m in members if m.story_role == "lead"), min(members, key=when))
+        lead = next((m for m in members if m.story_role == "lead"), min(members, key=item_time))
         story.lead_item_id = lead.id
     story.title = lead.title
 
@@ -401,8 +408,4 @@ def items_to_fold(session: Session) -> list[int]:
         )
     ).all()
 
-    def key(row: Any) -> tuple[datetime, int]:
-        when = row[1] if row[1] is not None and row[2] == "ok" else row[3]
-        return (when, row[0])
-
-    return [row[0] for row in sorted(rows, key=key)]
+    return [row.id for row in sorted(rows, key=lambda row: (item_time(row), row.id))]

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from monitor.db.engine import Database
-from monitor.db.relevance import count_items, item_batch
+from monitor.db.items import count_items
+from monitor.db.relevance import item_batch
 from monitor.pipeline import ItemStage, StageContext
 from monitor.relevance.matcher import Matcher
 from monitor.relevance.stage import apply_judgement, judge_item

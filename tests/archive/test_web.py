@@ -116,8 +116,7 @@ def test_override_directory_wins_and_can_extend_the_shipped_page(
     override = tmp_path / "templates" / "web"
     override.mkdir(parents=True)
     (override / "sources.html").write_text(
-        '{% extends "default:sources.html" %}'
-        "{% block title %}Our outlets{% endblock %}",
+        '{% extends "default:sources.html" %}{% block title %}Our outlets{% endblock %}',
         encoding="utf-8",
     )
     page = TestClient(make_app(db, tmp_path), base_url="http://127.0.0.1").get("/sources").text

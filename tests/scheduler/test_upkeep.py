@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text
 
 from monitor.db import jobs as q
 from monitor.db.engine import Database
+from monitor.db.items import count_items
 from monitor.db.models import Digest, DigestItem, Item, JobRun, Story
 from monitor.scheduler.upkeep import run_upkeep
 from tests.scheduler.helpers import add_item, add_source, make_config
@@ -56,7 +57,7 @@ def test_no_retention_when_unset(db: Database, tmp_path: Path) -> None:
     report = run_upkeep(make_config(tmp_path), db, datetime.now(UTC))
     assert report.deleted_items == 0
     with db.session() as s:
-        assert q.count_items(s) == 1
+        assert count_items(s) == 1
 
 
 def test_sqlite_fts_optimize_and_vacuum_reclaims_space(sqlite_db: Database, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from monitor.db.models import Item, Story, StoryEvent
 from monitor.db.read.items import load_records
+from monitor.db.stories import item_time
 from monitor.records import StoryDetail, StoryEventRecord, StoryMember, StorySummary
 
 
@@ -48,11 +49,10 @@ def story_detail(session: Session, story_id: int) -> StoryDetail | None:
     members = []
     for row in rows:
         reason = row.story_reason or {}
-        dated = row.published_at is not None and row.date_quality == "ok"
         members.append(
             StoryMember(
                 item=records[row.id],
-                time=row.published_at if dated else row.first_seen_at,
+                time=item_time(row),
                 signal=reason.get("signal"),
                 similarity=reason.get("similarity"),
                 matched_item_id=reason.get("matched_item_id"),
