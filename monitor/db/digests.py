@@ -305,18 +305,6 @@ def mark_sent(session: Session, digest: Digest, at: datetime) -> None:
         state.last_digest_id = digest.id
 
 
-def sent_digests_all(session: Session, limit: int = 1000) -> list[Digest]:
-    """Sent digests, newest first (the static site index)."""
-    return list(
-        session.scalars(
-            select(Digest)
-            .where(Digest.status == SENT)
-            .order_by(Digest.period_end.desc(), Digest.id.desc())
-            .limit(limit)
-        )
-    )
-
-
 def items_by_ids(session: Session, item_ids: Sequence[int]) -> list[Item]:
     out: list[Item] = []
     for chunk in _chunks(sorted(set(item_ids))):

@@ -43,6 +43,7 @@ from monitor.config import AppConfig, RecipientConfig
 from monitor.db import digests as q
 from monitor.db.engine import Database
 from monitor.db.models import Digest
+from monitor.db.read.digests import list_digests
 from monitor.digest.build import DigestPlan, plan_digest
 from monitor.digest.message import build_subject, compose, new_message_id
 from monitor.digest.render import DigestRenderer, IndexEntry, renderer_for
@@ -394,24 +395,25 @@ def write_index(config: AppConfig, db: Database) -> Path:
     entries: list[IndexEntry] = []
     tz_of = {r.name: r.timezone for r in config.settings.recipients}
     with db.session() as s:
-        for d in q.sent_digests_all(s):
-            if not d.html_path or not Path(d.html_path).is_file():
-                continue
-            try:
-                href = Path(d.html_path).resolve().relative_to(root.resolve()).as_posix()
-            except ValueError:
-                continue
-            tz = ZoneInfo(tz_of.get(d.recipient, "UTC"))
-            entries.append(
-                IndexEntry(
-                    href=href,
-                    date_text=local_date(d.period_end, tz),
-                    recipient=d.recipient,
-                    subject=d.subject,
-                    story_count=d.story_count,
-                    item_count=d.item_count,
-                )
+        sent = list_digests(s, status="sent", limit=1000)
+    for d in sent:
+        if not d.html_path or not Path(d.html_path).is_file():
+            continue
+        try:
+            href = Path(d.html_path).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            continue
+        tz = ZoneInfo(tz_of.get(d.recipient, "UTC"))
+        entries.append(
+            IndexEntry(
+                href=href,
+                date_text=local_date(d.period_end, tz),
+                recipient=d.recipient,
+                subject=d.subject,
+                story_count=d.story_count,
+                item_count=d.item_count,
             )
+        )
     html = _renderer(config).index(config.settings.digest.title, entries)
     return write_atomic(root / "index.html", html)
 
