@@ -96,6 +96,16 @@ class SourceConfig(_Model):
     )
     selectors: ListingSelectors | None = None
     notes: str = ""
+    timezone: str | None = Field(
+        None,
+        description="IANA zone of the source's dates without an offset; null = from the language "
+        "(ru: Europe/Moscow, fa: Asia/Tehran, en: UTC)",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return None if value is None else _check_timezone(value)
 
     @field_validator("url")
     @classmethod

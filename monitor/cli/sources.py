@@ -75,6 +75,11 @@ def _discover(app: AppContext, url: str) -> list[dict[str, Any]]:
     "--fulltext/--no-fulltext", "fetch_fulltext", default=None, help="Fetch article pages."
 )
 @click.option("--disabled", is_flag=True, help="Add it switched off.")
+@click.option(
+    "--timezone",
+    metavar="ZONE",
+    help="IANA zone of its dates without an offset (default: from the language).",
+)
 @pass_app
 def add_cmd(
     app: AppContext,
@@ -86,6 +91,7 @@ def add_cmd(
     category: str,
     fetch_fulltext: bool | None,
     disabled: bool,
+    timezone: str | None,
 ) -> None:
     """Add a source. Given a site's page instead of a feed, finds its feeds (<link rel=alternate>)."""
     feed_url, title = url, None
@@ -108,6 +114,7 @@ def add_cmd(
             fetch_fulltext=fetch_fulltext,
             category=category,
             verified=True,
+            timezone=timezone,
         )
     except ValidationError as exc:
         first_err = exc.errors()[0]
