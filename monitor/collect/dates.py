@@ -138,6 +138,22 @@ _SOLAR_HIJRI_NAMED = re.compile(
     + r")"
     r"\s*(?:ماه\s*)?(?P<y>\d{4})"
 )
+# Russian month names (any case ending) in the shapes of 2. above: "Ср, 03 дек 2025 14:30:00 +0300",
+# "3 декабря 2025, 14:30". Other Russian forms go to dateparser.
+_RU_MONTH = re.compile(
+    r"(?<![а-яё])(янв|фев|мар|апр|ма[йя]|июн|июл|авг|сен|окт|ноя|дек)[а-яё]*\.?", re.IGNORECASE
+)
+_RU_MONTH_EN = dict(
+    zip(
+        ("янв", "фев", "мар", "апр", "май", "мая", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"),
+        ("Jan", "Feb", "Mar", "Apr", "May", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+        strict=True,
+    )
+)
+_RU_WEEKDAY = re.compile(
+    r"(пн|вт|ср|чт|пт|сб|вс|[а-яё]+(?:ник|рник|реда|ерг|ница|ота|енье)),?\s+", re.I
+)
+_BARE_TIME = re.compile(r"\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?", re.IGNORECASE)
 _ANY_TIME = re.compile(r"(?<!\d)" + _TIME.replace("?P<", "?P<t_") + r"(?!\d)")
 
 
@@ -247,6 +263,14 @@ def _read_rfc822(text: str, ctx: DateContext, local: tzinfo) -> datetime | None:
     return _build(year, month, int(m["d"]), m, _offset(m["zone"]), local)
 
 
+def _read_russian_names(text: str, ctx: DateContext, local: tzinfo) -> datetime | None:
+    if not _RU_MONTH.search(text):
+        return None
+    english = _RU_MONTH.sub(lambda m: _RU_MONTH_EN[m.group(1).lower()], text, count=1)
+    english = _RU_WEEKDAY.sub("", english, count=1)
+    return _read_rfc822(english.replace(" г.", "").replace(" в ", " "), ctx, local)
+
+
 def _read_numeric(text: str, ctx: DateContext, local: tzinfo) -> datetime | None:
     m = _NUMERIC.fullmatch(text)
     if m is None:
@@ -316,6 +340,8 @@ def _dateparser(languages: tuple[str, ...], tz_name: str, day_first: bool) -> An
 
 
 def _read_dateparser(text: str, ctx: DateContext, local: tzinfo) -> datetime | None:
+    if _BARE_TIME.fullmatch(text):  # a time and nothing else: no date to find
+        return None
     languages = (ctx.language, "en") if ctx.language != "en" else ("en",)
     day_first = ctx.language in DAY_FIRST_LANGUAGES or bool(re.search(r"\d\.\d", text))
     try:
@@ -333,6 +359,7 @@ def _read_dateparser(text: str, ctx: DateContext, local: tzinfo) -> datetime | N
 _READERS: tuple[Callable[[str, DateContext, tzinfo], datetime | None], ...] = (
     _read_iso,
     _read_rfc822,
+    _read_russian_names,
     _read_numeric,
     _read_solar_hijri_named,
     _read_dateparser,
