@@ -22,7 +22,7 @@ from defusedxml import DefusedXmlException
 from pydantic import ValidationError
 
 from monitor.config import ListingSelectors, SourceConfig
-from monitor.errors import MonitorError
+from monitor.errors import InputError
 
 NS = "https://iran-russia-monitor.example/opml"
 ET.register_namespace("monitor", NS)
@@ -30,7 +30,7 @@ ET.register_namespace("monitor", NS)
 _BOOL = {"true": True, "false": False}
 
 
-class OpmlError(MonitorError):
+class OpmlError(InputError):
     """The OPML document could not be read; message names the outline."""
 
 

@@ -11,11 +11,12 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from monitor.cli.context import AppContext, pass_app
+from monitor.cli.context import AppContext, did_you_mean, pass_app
 from monitor.collect.collector import ProgressEvent
 from monitor.collect.crawl import CrawlSummary, run_crawl
 from monitor.db.models import FetchState, Source
 from monitor.db.runs import source_health
+from monitor.errors import ExitCode, NotFoundError
 
 
 def _ago(when: datetime | None, now: datetime) -> str:
@@ -56,6 +57,19 @@ def _summary_table(summary: CrawlSummary) -> Table:
     return table
 
 
+def _check_source_names(app: AppContext, names: tuple[str, ...]) -> None:
+    from monitor.db.sources import list_sources
+
+    with app.db.session() as session:
+        known = {s.name for s in list_sources(session)}
+    for name in names:
+        if name not in known:
+            raise NotFoundError(
+                f"crawl: no source named {name!r}{did_you_mean(name, known)} "
+                "(see `monitor sources list`)"
+            )
+
+
 @click.command("crawl")
 @click.option(
     "--source", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable)."
@@ -84,6 +98,8 @@ def crawl_cmd(
     Exits 1 when every source failed.
     """
     config, db = app.config, app.db
+    if sources:
+        _check_source_names(app, sources)
     if as_json:
         summary = run_crawl(
             config,
@@ -136,7 +152,7 @@ def crawl_cmd(
         )
     app.close()
     if summary.all_failed:
-        sys.exit(1)
+        sys.exit(ExitCode.FAILED)
 
 
 def _state_dict(src: Source, st: FetchState | None) -> dict[str, Any]:

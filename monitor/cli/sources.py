@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +15,8 @@ from monitor.cli.context import AppContext, pass_app
 from monitor.config import SourceConfig, load_sources_file
 from monitor.db import sources as store
 from monitor.db.models import Item
+from monitor.errors import InputError, MonitorError, NotFoundError
 from monitor.opml import export_opml, import_opml
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
 
 
 @click.group("sources")
@@ -57,7 +52,9 @@ def _discover(app: AppContext, url: str) -> list[dict[str, Any]]:
     try:
         discover: Any = importlib.import_module("monitor.collect.discover")
     except ImportError:
-        _fail("feed autodiscovery is not available; pass --kind rss|atom|sitemap|listing")
+        raise MonitorError(
+            "sources: feed autodiscovery is not available; pass --kind rss|atom|sitemap|listing"
+        ) from None
     found = discover.discover_feeds(url, settings=app.config.settings.crawl)
     return [dict(f) if isinstance(f, dict) else vars(f) for f in found]
 
@@ -98,7 +95,9 @@ def add_cmd(
     if kind is None:
         found = _discover(app, url)
         if not found:
-            _fail(f"no feed found at {url}; pass --kind listing to crawl the page itself")
+            raise NotFoundError(
+                f"sources: no feed found at {url}; pass --kind listing to crawl the page itself"
+            )
         first = found[0]
         feed_url, kind, title = first["url"], first["kind"], first.get("title")
         for extra in found[1:]:
@@ -118,12 +117,15 @@ def add_cmd(
         )
     except ValidationError as exc:
         first_err = exc.errors()[0]
-        _fail(f"{'.'.join(map(str, first_err['loc']))}: {first_err['msg']}")
+        where = ".".join(map(str, first_err["loc"]))
+        raise InputError(
+            f"sources: {where}: {first_err['msg'].removeprefix('Value error, ')}"
+        ) from None
     with app.db.session() as session:
         if store.get_source(session, cfg.name):
-            _fail(f"a source named {cfg.name!r} exists already; pass --name")
+            raise InputError(f"sources: a source named {cfg.name!r} exists already; pass --name")
         if store.get_source_by_url(session, cfg.url):
-            _fail(f"{cfg.url} is already a source")
+            raise InputError(f"sources: {cfg.url} is already a source")
         store.add_source(session, cfg, origin="cli")
     app.console.print(f"added {cfg.name!r}: {cfg.url} ({cfg.kind}, {cfg.language})")
 
@@ -137,13 +139,13 @@ def remove_cmd(app: AppContext, name: str, purge: bool) -> None:
     with app.db.session() as session:
         src = store.get_source(session, name)
         if src is None:
-            _fail(f"no source named {name!r} (see `monitor sources list`)")
+            raise NotFoundError(f"sources: no source named {name!r} (see `monitor sources list`)")
         assert src is not None
         n_items = session.scalar(select(func.count()).where(Item.source_id == src.id)) or 0
         if n_items and not purge:
-            _fail(
-                f"{name!r} has {n_items} archived item(s); `monitor sources disable` keeps them, "
-                "--purge deletes them"
+            raise InputError(
+                f"sources: {name!r} has {n_items} archived item(s); `monitor sources disable` "
+                "keeps them, --purge deletes them"
             )
         store.remove_source(session, name)
     app.console.print(f"removed {name!r}" + (f" and {n_items} item(s)" if n_items else ""))
@@ -154,7 +156,9 @@ def _toggle(app: AppContext, names: tuple[str, ...], enabled: bool) -> None:
         missing = [n for n in names if not store.set_enabled(session, n, enabled)]
         if missing:
             session.rollback()
-            _fail(f"no source named {', '.join(map(repr, missing))}; nothing changed")
+            raise NotFoundError(
+                f"sources: no source named {', '.join(map(repr, missing))}; nothing changed"
+            )
     app.console.print(f"{'enabled' if enabled else 'disabled'}: {', '.join(names)}")
 
 

@@ -72,7 +72,9 @@ def show_cmd(app: AppContext, story_id: int) -> None:
     with app.db.session() as session:
         detail = queries.story_detail(session, story_id)
     if detail is None:
-        raise service.StoryError(f"stories: no story {story_id} (see `monitor stories list`)")
+        raise service.StoryNotFoundError(
+            f"stories: no story {story_id} (see `monitor stories list`)"
+        )
     s = detail.summary
     app.console.print(
         f"[bold]Story {s.id}[/bold]: {escape(s.title)}\n"

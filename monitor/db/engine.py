@@ -43,17 +43,43 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
+def check_database_url(url: str) -> str:
+    """``url`` when it names a supported database; a one-line reason otherwise (ValueError)."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError:
+        raise ValueError(
+            "not a database URL; use sqlite:///PATH or postgresql://user@host:5432/db"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        raise ValueError(
+            f"{backend} is not supported; use null (SQLite in data_dir), sqlite:///PATH or "
+            "postgresql://user@host:5432/db"
+        )
+    return url
+
+
 def create_db_engine(url: str) -> Engine:
     """An engine for ``url``; creates the SQLite file's directory when needed."""
-    url = normalise_url(url)
     try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StorageError(f"storage: bad database URL {url!r}: {exc}") from None
+        check_database_url(url)
+    except ValueError as exc:
+        raise StorageError(f"storage: database URL: {exc}") from None
+    url = normalise_url(url)
+    parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
         if db and db != ":memory:":
-            Path(db).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(db).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(
+                    f"storage: cannot create the directory of {db}: {exc.strerror or exc}"
+                ) from None
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -7,12 +7,14 @@ import logging
 
 from monitor.config import AppConfig
 from monitor.db.engine import Database
-from monitor.errors import MonitorError
+from monitor.errors import ExitCode, MonitorError
 
 log = logging.getLogger(__name__)
 
 
 class WebConfigError(MonitorError):
+    exit_code = ExitCode.CONFIG
+
     """The web app cannot start with these settings."""
 
 
