@@ -174,5 +174,7 @@ def test_readme_documents_every_environment_variable() -> None:
     ):
         assert var in section, var
     keys = {key for key, _ in leaf_keys(Settings)}
-    for var in set(re.findall(r"MONITOR_[A-Z_]+__[A-Z_]+", section)):
+    table = "\n".join(line for line in section.splitlines() if line.startswith("|"))
+    assert table
+    for var in set(re.findall(r"MONITOR_[A-Z_]+__[A-Z_]+", table)):
         assert any(env_name(k) == var.removesuffix("_FILE") for k in keys), var
