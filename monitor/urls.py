@@ -195,8 +195,11 @@ def _canonicalize_once(url: str) -> str:
     if netloc is None:
         return url
     fragment = parts.fragment if parts.fragment.startswith("!") else ""
+    path = parts.path
+    while path and (path[-1].isspace() or path[-1] < "!"):  # junk before "?", as around a URL
+        path = path[:-1]
     rfc = w3lib_canonicalize(
-        urlunsplit((scheme, netloc, parts.path, parts.query, fragment)),
+        urlunsplit((scheme, netloc, path, parts.query, fragment)),
         keep_blank_values=True,
         keep_fragments=True,
     )

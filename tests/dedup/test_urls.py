@@ -68,6 +68,7 @@ from monitor.urls import TRACKING_PARAMS, canonicalize_url, is_fetchable_link, s
         ),
         pytest.param("https://www.com/a", "https://www.com/a", id="www is the name itself"),
         pytest.param("  https://x.org/a  ", "https://x.org/a", id="whitespace"),
+        pytest.param("https://x.org/a ?fbclid=1", "https://x.org/a", id="blank before query"),
         pytest.param("mailto:a@x.org", "mailto:a@x.org", id="non-http untouched"),
         pytest.param("not a url", "not a url", id="junk untouched"),
     ],
