@@ -11,10 +11,10 @@ Files (all in one config directory):
 The config directory is the first of: the ``--config`` CLI option, ``MONITOR_CONFIG_DIR``,
 ``./config`` when it holds a ``monitor.yaml``, and the defaults shipped with the package.
 
-Environment variables override the file (they win over YAML):
-``MONITOR_DATABASE_URL``, ``MONITOR_DATA_DIR``, ``MONITOR_OUTBOX_DIR``, ``MONITOR_SMTP_HOST``,
-``MONITOR_SMTP_PORT``, ``MONITOR_SMTP_USERNAME``. Secrets come only from the environment:
-``MONITOR_SMTP_PASSWORD`` and ``MONITOR_WEB_TOKEN``; a secret written into a file is an error.
+Environment variables override the file: every key has one (``crawl.retries`` →
+``MONITOR_CRAWL__RETRIES``) and a ``*_FILE`` twin; secrets (``smtp.password``, ``web.token``)
+come only from the environment. :mod:`monitor.settings_sources` has the rules and records where
+each value came from (``monitor config show``).
 
 Every problem is reported as :class:`~monitor.errors.ConfigError` naming file, key and reason.
 """
@@ -39,14 +39,13 @@ from pydantic import (
     model_validator,
 )
 
+from monitor import settings_sources as sources
 from monitor.errors import ConfigError, ConfigProblem
 from monitor.languages import Language
 from monitor.paths import shipped_config_dir
 from monitor.schedules import parse_crontab, parse_schedule
 
 SourceKind = Literal["rss", "atom", "sitemap", "listing"]
-
-SECRET_ENV = {"smtp.password": "MONITOR_SMTP_PASSWORD", "web.token": "MONITOR_WEB_TOKEN"}
 
 
 class _Model(BaseModel):
@@ -97,6 +96,16 @@ class SourceConfig(_Model):
     )
     selectors: ListingSelectors | None = None
     notes: str = ""
+    timezone: str | None = Field(
+        None,
+        description="IANA zone of the source's dates without an offset; null = from the language "
+        "(ru: Europe/Moscow, fa: Asia/Tehran, en: UTC)",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return None if value is None else _check_timezone(value)
 
     @field_validator("url")
     @classmethod
@@ -225,7 +234,9 @@ class SmtpSettings(_Model):
     port: int = Field(587, ge=1, le=65535)
     security: Literal["starttls", "tls", "none"] = "starttls"
     username: str | None = None
-    password: SecretStr | None = Field(None, description="Only from MONITOR_SMTP_PASSWORD")
+    password: SecretStr | None = Field(
+        None, description="Only from MONITOR_SMTP_PASSWORD (or MONITOR_SMTP_PASSWORD_FILE)"
+    )
     from_address: str = "monitor@localhost"
     ca_file: str | None = Field(
         None, description="PEM file of extra CA certificates to trust (private relay)"
@@ -248,7 +259,9 @@ class DigestSettings(_Model):
 class WebSettings(_Model):
     host: str = "127.0.0.1"
     port: int = Field(8750, ge=1, le=65535)
-    token: SecretStr | None = Field(None, description="Only from MONITOR_WEB_TOKEN")
+    token: SecretStr | None = Field(
+        None, description="Only from MONITOR_WEB_TOKEN (or MONITOR_WEB_TOKEN_FILE)"
+    )
     page_size: int = Field(25, ge=5, le=200)
 
 
@@ -293,6 +306,13 @@ class Settings(_Model):
     schedule: ScheduleSettings = ScheduleSettings()
     retention: RetentionSettings = RetentionSettings()
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        from monitor.database_url import check_database_url
+
+        return None if value in (None, "") else check_database_url(value)
+
     @model_validator(mode="after")
     def _unique_recipients(self) -> Settings:
         names = [r.name for r in self.recipients]
@@ -312,6 +332,9 @@ class AppConfig:
     config_dir: Path
     settings: Settings
     sources: list[SourceConfig] = field(default_factory=list)
+    origins: dict[str, str] = field(
+        default_factory=dict
+    )  # dotted key → default | FILE:LINE | env VAR
 
     @property
     def data_dir(self) -> Path:
@@ -379,52 +402,34 @@ def problems_from_validation(path: Path | str, exc: ValidationError) -> list[Con
     return out
 
 
-def _apply_env(raw: dict[str, Any], env: Mapping[str, str], path: Path) -> dict[str, Any]:
-    problems: list[ConfigProblem] = []
-    for dotted, var in SECRET_ENV.items():
-        section, key = dotted.split(".")
-        if isinstance(raw.get(section), dict) and raw[section].get(key) not in (None, ""):
-            problems.append(
-                ConfigProblem(
-                    str(path), dotted, f"secrets are not read from files; set {var} instead"
-                )
-            )
-    if problems:
-        raise ConfigError(problems)
-    simple = {
-        "MONITOR_DATABASE_URL": ("database_url",),
-        "MONITOR_DATA_DIR": ("data_dir",),
-        "MONITOR_OUTBOX_DIR": ("outbox_dir",),
-        "MONITOR_SMTP_HOST": ("smtp", "host"),
-        "MONITOR_SMTP_PORT": ("smtp", "port"),
-        "MONITOR_SMTP_USERNAME": ("smtp", "username"),
-        "MONITOR_SMTP_PASSWORD": ("smtp", "password"),
-        "MONITOR_WEB_TOKEN": ("web", "token"),
-    }
-    for var, keys in simple.items():
-        value = env.get(var)
-        if value is None or value == "":
-            continue
-        target = raw
-        for k in keys[:-1]:
-            target = target.setdefault(k, {}) if isinstance(target.get(k, {}), dict) else target
-        target[keys[-1]] = value
-    return raw
-
-
-def load_settings(config_dir: Path, env: Mapping[str, str] | None = None) -> Settings:
+def load_settings_and_origins(
+    config_dir: Path, env: Mapping[str, str] | None = None
+) -> tuple[Settings, dict[str, str]]:
+    """The settings (file, then environment: :mod:`monitor.settings_sources`) and, per dotted
+    key, where its value came from."""
     env = os.environ if env is None else env
     path = config_dir / "monitor.yaml"
-    raw = read_yaml(path) if path.exists() else {}
+    text = None
+    raw: Any = {}
+    if path.exists():
+        raw = read_yaml(path)
+        text = path.read_text(encoding="utf-8")
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError([ConfigProblem(str(path), "", "top level must be a mapping of settings")])
-    raw = _apply_env(raw, env, path)
+    sources.check_no_secrets_in_file(raw, path)
+    values = sources.env_values(Settings, env)
+    raw = sources.merge(raw, values)
     try:
-        return Settings.model_validate(raw)
+        settings = Settings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(problems_from_validation(path, exc)) from None
+        raise ConfigError(sources.relabel(problems_from_validation(path, exc), values)) from None
+    return settings, sources.origins(Settings, path, text, values)
+
+
+def load_settings(config_dir: Path, env: Mapping[str, str] | None = None) -> Settings:
+    return load_settings_and_origins(config_dir, env)[0]
 
 
 def load_sources_file(path: Path) -> list[SourceConfig]:
@@ -457,7 +462,7 @@ def load_config(
     cdir = resolve_config_dir(config_dir, env)
     if not cdir.is_dir():
         raise ConfigError([ConfigProblem(str(cdir), "", "config directory not found")])
-    settings = load_settings(cdir, env)
+    settings, origins = load_settings_and_origins(cdir, env)
     sources_path = cdir / "sources.yaml"
-    sources = load_sources_file(sources_path) if sources_path.exists() else []
-    return AppConfig(config_dir=cdir, settings=settings, sources=sources)
+    source_list = load_sources_file(sources_path) if sources_path.exists() else []
+    return AppConfig(config_dir=cdir, settings=settings, sources=source_list, origins=origins)

@@ -22,7 +22,7 @@ from defusedxml import DefusedXmlException
 from pydantic import ValidationError
 
 from monitor.config import ListingSelectors, SourceConfig
-from monitor.errors import MonitorError
+from monitor.errors import InputError
 
 NS = "https://iran-russia-monitor.example/opml"
 ET.register_namespace("monitor", NS)
@@ -30,7 +30,7 @@ ET.register_namespace("monitor", NS)
 _BOOL = {"true": True, "false": False}
 
 
-class OpmlError(MonitorError):
+class OpmlError(InputError):
     """The OPML document could not be read; message names the outline."""
 
 
@@ -66,6 +66,8 @@ def export_opml(sources: Iterable[SourceConfig], *, title: str = "Monitor source
             attrs[_q("fetchFulltext")] = "true" if src.fetch_fulltext else "false"
         if src.notes:
             attrs[_q("notes")] = src.notes
+        if src.timezone:
+            attrs[_q("timezone")] = src.timezone
         if src.selectors is not None:
             if src.selectors.article_links_css:
                 attrs[_q("articleLinksCss")] = src.selectors.article_links_css
@@ -105,6 +107,7 @@ def _outline_to_source(
         "verified": _bool(a.get(_q("verified")), where, False),
         "fetch_fulltext": _bool(a.get(_q("fetchFulltext")), where, None),
         "notes": a.get(_q("notes"), ""),
+        "timezone": a.get(_q("timezone")) or None,
     }
     if a.get(_q("pollIntervalMinutes")):
         data["poll_interval_minutes"] = a[_q("pollIntervalMinutes")]

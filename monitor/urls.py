@@ -6,16 +6,21 @@ Rules, applied until the URL no longer changes (so the function is idempotent):
    surrounding whitespace and otherwise untouched (the function never raises).
 2. Scheme and host are lower-cased; a trailing dot, user info and the default port (80/443) go.
    International host names become punycode (``президент.рф`` → ``xn--d1abbgf6aiiy.xn--p1ai``).
-3. Host prefixes ``www.``, ``amp.``, ``m.`` and ``mobile.`` are removed while a registrable name
-   (at least one dot) remains: ``m.example.org`` → ``example.org``.
-4. Path: percent-escapes of unreserved characters are decoded (``%7E`` → ``~``), other escapes
-   upper-cased, raw spaces and non-ASCII characters encoded as UTF-8; ``.``/``..`` segments
-   resolved; AMP variants dropped (an ``amp`` path segment, a ``.amp`` suffix before ``.html``);
-   a final ``index.html``/``index.htm`` and the trailing slash removed.
-5. Query: tracking parameters are removed (:data:`TRACKING_PARAMS`, any ``utm_*`` name and any
+3. Host prefixes ``www.``, ``amp.``, ``m.`` and ``mobile.`` are removed while what remains is still
+   a registrable name under the Public Suffix List (``m.example.org`` → ``example.org``, but
+   ``m.gov.ir`` and ``www.co.uk`` stay: ``gov.ir`` and ``co.uk`` are public suffixes). The list is
+   tldextract's bundled snapshot; nothing is fetched at run time. Hosts under a suffix the list
+   does not know keep the older rule: a prefix goes while a dot remains.
+4. The RFC 3986 parts come from w3lib's ``canonicalize_url``: percent-escapes of unreserved
+   characters decoded (``%7E`` → ``~``), other escapes upper-cased, raw spaces and non-ASCII
+   characters encoded as UTF-8, ``.``/``..`` segments resolved, query parameters sorted (a bare
+   ``?flag`` is spelled ``?flag=``).
+5. Path: AMP variants dropped (an ``amp`` path segment, a ``.amp`` suffix before ``.html``); a
+   final ``index.html``/``index.htm``, repeated slashes and the trailing slash removed.
+6. Query: tracking parameters are removed (:data:`TRACKING_PARAMS`, any ``utm_*`` name and any
    ``mc_*`` name; ``amp``, ``outputType=amp`` and ``output=amp``); every other parameter is kept,
-   because it may identify the article (``?id=123``). The remaining parameters are sorted.
-6. The fragment is dropped, except a ``#!`` "hashbang" route, which names content.
+   because it may identify the article (``?id=123``).
+7. The fragment is dropped, except a ``#!`` "hashbang" route, which names content.
 
 Sources of the tracking list: Google Analytics and Ads (utm_*, gclid, dclid, gclsrc, _ga, _gl),
 Facebook (fbclid), Yandex (yclid, ysclid, _openstat), Microsoft (msclkid), Mailchimp (mc_cid,
@@ -27,7 +32,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import SplitResult, urlsplit, urlunsplit
+
+import tldextract
+from w3lib.url import canonicalize_url as w3lib_canonicalize
 
 TRACKING_PARAMS = frozenset(
     {
@@ -74,58 +83,30 @@ INDEX_PAGES = ("index.html", "index.htm")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-# characters that may appear raw in a path / in a query key or value (RFC 3986 pchar minus "%")
-_PATH_SAFE = _UNRESERVED | frozenset("!$&'()*+,;=:@/")
-_QUERY_SAFE = _UNRESERVED | frozenset("!$'()*+,;:@/?")
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
 _MAX_ROUNDS = 4
 
-
-def _normalise_component(value: str, safe: frozenset[str]) -> str:
-    """Decode escapes of unreserved characters, upper-case the rest, encode unsafe characters."""
-    out: list[str] = []
-    i = 0
-    n = len(value)
-    while i < n:
-        ch = value[i]
-        if ch == "%" and _ESCAPE.match(value, i):
-            byte = int(value[i + 1 : i + 3], 16)
-            decoded = chr(byte)
-            out.append(decoded if decoded in _UNRESERVED else "%" + value[i + 1 : i + 3].upper())
-            i += 3
-            continue
-        if ch in safe:
-            out.append(ch)
-        else:
-            out.extend(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass"))
-        i += 1
-    return "".join(out)
+# The Public Suffix List as bundled with tldextract: no download, no cache file.
+_PSL = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
 
-def _remove_dot_segments(path: str) -> str:
-    """RFC 3986 section 5.2.4, on whole segments."""
-    if "." not in path:
-        return path
-    segments = path.split("/")
-    out: list[str] = []
-    for seg in segments[1:] if path.startswith("/") else segments:
-        if seg == ".":
-            continue
-        if seg == "..":
-            if out:
-                out.pop()
-            continue
-        out.append(seg)
-    trailing = segments[-1] in (".", "..")
-    result = "/" + "/".join(out) if path.startswith("/") else "/".join(out)
-    if trailing and not result.endswith("/"):
-        result += "/"
-    return result
+def _encode_unsafe(value: str) -> str:
+    """Percent-encode everything but unreserved characters (for hosts IDNA cannot encode)."""
+    return "".join(
+        ch if ch in _UNRESERVED else "".join(f"%{b:02X}" for b in ch.encode()) for ch in value
+    )
+
+
+@lru_cache(maxsize=4096)
+def _can_drop_prefix(rest: str) -> bool:
+    """True when ``rest`` (a host without its www./m./… prefix) is still a registrable name."""
+    parts = _PSL(rest)
+    if parts.suffix:
+        return bool(parts.domain)  # "gov.ir", "co.uk", "github.io" are suffixes, not sites
+    return "." in rest.strip(".")  # a suffix the list does not know: keep the older rule
 
 
 def _canonical_path(path: str) -> str:
-    path = _normalise_component(path, _PATH_SAFE)
-    path = _remove_dot_segments(path)
     segments = path.split("/")
     kept = [seg for seg in segments if seg.lower() != "amp"]
     if any(kept[1:]):  # never reduce a path to nothing because of an "amp" segment
@@ -140,6 +121,10 @@ def _canonical_path(path: str) -> str:
     return path or "/"
 
 
+def _unescape(value: str) -> str:
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
+
+
 def _is_tracking(key: str, value: str) -> bool:
     name = key.lower()
     if name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIXES):
@@ -148,20 +133,18 @@ def _is_tracking(key: str, value: str) -> bool:
 
 
 def _canonical_query(query: str) -> str:
-    pairs: list[tuple[str, str, bool]] = []
+    """Tracking parameters out; w3lib has already normalised and sorted the rest."""
+    kept = []
     for part in query.split("&"):
         if not part:
             continue
-        key, eq, value = part.partition("=")
-        key = _normalise_component(key, _QUERY_SAFE - {"="})
-        value = _normalise_component(value, _QUERY_SAFE | {"="})
-        if _is_tracking(_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), key), value):
-            continue
-        pairs.append((key, value, bool(eq)))
-    pairs.sort()
-    return "&".join(f"{k}={v}" if eq else k for k, v, eq in pairs)
+        key, _, value = part.partition("=")
+        if not _is_tracking(_unescape(key), value):
+            kept.append(part)
+    return "&".join(kept)
 
 
+@lru_cache(maxsize=4096)
 def _canonical_host(host: str) -> str:
     host = host.strip().rstrip(".").lower()
     if not host:
@@ -170,14 +153,13 @@ def _canonical_host(host: str) -> str:
         try:
             host = unicodedata.normalize("NFKC", host).encode("idna").decode("ascii")
         except (UnicodeError, ValueError):
-            host = _normalise_component(host, _UNRESERVED)
+            host = _encode_unsafe(host)
     changed = True
     while changed:
         changed = False
         for prefix in HOST_PREFIXES:
-            rest = host[len(prefix) :]
-            if host.startswith(prefix) and "." in rest.strip("."):
-                host = rest
+            if host.startswith(prefix) and _can_drop_prefix(host[len(prefix) :]):
+                host = host[len(prefix) :]
                 changed = True
     return host
 
@@ -212,12 +194,25 @@ def _canonicalize_once(url: str) -> str:
     netloc = _canonical_netloc(parts, scheme)
     if netloc is None:
         return url
-    path = _canonical_path(parts.path)
-    query = _canonical_query(parts.query)
-    fragment = ""
-    if parts.fragment.startswith("!"):
-        fragment = _normalise_component(parts.fragment, _QUERY_SAFE | {"=", "&", "#"})
-    return urlunsplit((scheme, netloc, path, query, fragment))
+    fragment = parts.fragment if parts.fragment.startswith("!") else ""
+    path = parts.path
+    while path and (path[-1].isspace() or path[-1] < "!"):  # junk before "?", as around a URL
+        path = path[:-1]
+    rfc = w3lib_canonicalize(
+        urlunsplit((scheme, netloc, path, parts.query, fragment)),
+        keep_blank_values=True,
+        keep_fragments=True,
+    )
+    normal = urlsplit(rfc)
+    return urlunsplit(
+        (
+            scheme,
+            netloc,
+            _canonical_path(normal.path),
+            _canonical_query(normal.query),
+            normal.fragment if fragment else "",
+        )
+    )
 
 
 def canonicalize_url(url: str) -> str:
@@ -248,8 +243,7 @@ def strip_tracking(url: str) -> str:
     kept = []
     for part in parts.query.split("&"):
         key, _, value = part.partition("=")
-        decoded = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), key)
-        if part and not _is_tracking(decoded, value):
+        if part and not _is_tracking(_unescape(key), value):
             kept.append(part)
     if len(kept) == len([p for p in parts.query.split("&") if p]):
         return url

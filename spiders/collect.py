@@ -35,6 +35,7 @@ from twisted.python.failure import Failure
 
 from monitor.collect.charset import decode_bytes
 from monitor.collect.collector import Collector, entries_newest
+from monitor.collect.dates import DateContext
 from monitor.collect.extract import extract_article
 from monitor.collect.extract_pool import ExtractCrashed, ExtractPool, ExtractResult
 from monitor.collect.feeds import parse_feed
@@ -93,6 +94,11 @@ def describe_failure(
     ):
         return f"fetch: response body over the size limit, aborted ({text[:200]})", None, None
     return f"fetch: {type(exc).__name__}: {text[:300]}", None, None
+
+
+def _dates(job: SourceJob) -> DateContext:
+    """How this source's dates are read: its language and time zone."""
+    return DateContext.for_source(job.language, job.timezone)
 
 
 class CollectSpider(scrapy.Spider):  # type: ignore[misc]
@@ -205,6 +211,7 @@ class CollectSpider(scrapy.Spider):  # type: ignore[misc]
                     feed_url=response.url,
                     content_type=_header(response, b"Content-Type") or "",
                     max_entries=self.max_items,
+                    dates=_dates(job),
                 )
             for warning in parsed.warnings:
                 c.warn(job.source_id, warning)
@@ -233,6 +240,7 @@ class CollectSpider(scrapy.Spider):  # type: ignore[misc]
                     sitemap_url=response.url,
                     since=job.since,
                     max_entries=self.max_items,
+                    dates=_dates(job),
                 )
             for warning in parsed.warnings:
                 c.warn(job.source_id, warning)
@@ -381,14 +389,18 @@ class CollectSpider(scrapy.Spider):  # type: ignore[misc]
                 looked_up_new=True,
             )
 
-    async def _extract(self, response: Response) -> ArticleRecord | None:
+    async def _extract(self, response: Response, job: SourceJob) -> ArticleRecord | None:
         content_type = _header(response, b"Content-Type") or ""
         c = self.collector
         if self.extract_pool is None:
             with c.timer("extract"):
-                return extract_article(response.body, url=response.url, content_type=content_type)
+                return extract_article(
+                    response.body, url=response.url, content_type=content_type, dates=_dates(job)
+                )
         with c.timer("extract"):  # only the hand-over is spent in this process
-            future = self.extract_pool.submit(response.body, response.url, content_type)
+            future = self.extract_pool.submit(
+                response.body, response.url, content_type, _dates(job)
+            )
         result: ExtractResult = await maybe_deferred_to_future(_deferred_from(future))
         c.timings["extract_worker"] = c.timings.get("extract_worker", 0.0) + result.seconds
         return result.article
@@ -400,7 +412,7 @@ class CollectSpider(scrapy.Spider):  # type: ignore[misc]
         try:
             c.fetched(job.source_id)
             try:
-                article = await self._extract(response)
+                article = await self._extract(response, job)
             except ExtractCrashed as exc:
                 log.warning("Extraction worker died source=%s url=%s", job.name, response.url)
                 c.error(job.source_id, f"extract: {response.url}: {exc}")

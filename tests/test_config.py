@@ -107,7 +107,7 @@ def test_broken_config_is_reported(
     assert after != before, "the edit must change the file"
     path.write_text(after, encoding="utf-8")
     code, out = run_check(config_dir)
-    assert code == 1
+    assert code == 4
     assert str(path) in out
     assert key in out
     assert reason in out

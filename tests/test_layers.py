@@ -36,7 +36,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("vocabulary", ("monitor.query", "monitor.schedules", "monitor.records")),
     ("search language", ("monitor.search",)),
-    ("configuration", ("monitor.config", "monitor.opml")),
+    (
+        "configuration",
+        ("monitor.config", "monitor.settings_sources", "monitor.database_url", "monitor.opml"),
+    ),
     ("local news site", ("monitor.newsite",)),
     ("storage", ("monitor.db",)),
     ("item stages", ("monitor.pipeline",)),

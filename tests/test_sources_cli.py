@@ -150,12 +150,12 @@ def test_cli_add_enable_disable_remove(cli_env: dict[str, str]) -> None:
     code, out = invoke(cli_env, "sources", "list", "--enabled")
     assert "New outlet" in out
     code, out = invoke(cli_env, "sources", "disable", "No such")
-    assert code == 1
+    assert code == 3  # not found
     assert "no source named" in out
     code, out = invoke(
         cli_env, "sources", "add", "https://new.example/feed", "--kind", "rss", "--name", "Dup"
     )
-    assert code == 1
+    assert code == 2  # malformed input
     assert "already a source" in out
     assert invoke(cli_env, "sources", "remove", "New outlet")[0] == 0
     code, out = invoke(cli_env, "sources", "list")

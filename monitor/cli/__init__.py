@@ -80,7 +80,42 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+EXAMPLES = """\b
+Examples:
+  monitor demo                          the whole pipeline on the bundled demo site, offline
+  monitor init                          data directory, archive, sources from sources.yaml
+  monitor crawl --source "TASS (en)"    one crawl of one source, with live progress
+  monitor sources add https://example.org/   find a site's feed and add it
+  monitor digest --preview              this period's digest page, written to the outbox
+  monitor search 'iran "rail corridor"' --language en --from 2025-05-01
+  monitor explain 1234                  why item 1234 was kept or dropped
+  monitor config show                   every setting and where its value came from
+  monitor run                           the daemon: crawls, digests and upkeep on schedule
+
+\b
+Exit status: 0 ok, 1 the work failed, 2 malformed input, 3 no such item/source/…,
+4 invalid configuration, 5 archive unavailable (see README "Exit codes").
+"""
+
+
+class CommandFailed(click.ClickException):
+    """A :class:`MonitorError` on its way out: one line on stderr, its class's exit code."""
+
+    def __init__(self, error: MonitorError) -> None:
+        super().__init__(str(error))
+        setattr(self, "exit_code", int(error.exit_code))  # noqa: B010 (a ClassVar in click)
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True, file=file)
+
+
 class LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MonitorError as exc:
+            raise CommandFailed(exc) from None
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
@@ -99,7 +134,9 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXAMPLES
+)
 @click.option(
     "--config",
     "config_dir",
@@ -124,6 +161,6 @@ def cli(ctx: click.Context, config_dir: str | None, verbose: int, log_format: st
 def main(argv: list[str] | None = None) -> Any:
     try:
         return cli.main(args=argv, prog_name="monitor", standalone_mode=True)
-    except MonitorError as exc:  # pragma: no cover - click handles ClickException; this is ours
+    except MonitorError as exc:  # raised outside a command (the group handles those)
         click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        sys.exit(int(exc.exit_code))

@@ -6,13 +6,14 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import click
 from rich.table import Table
 
-from monitor.cli.context import AppContext, pass_app
-from monitor.errors import MonitorError
+from monitor.cli.context import AppContext, did_you_mean, pass_app
+from monitor.errors import MonitorError, NotFoundError
+from monitor.languages import LANGUAGES
 from monitor.records import EXPORT_FIELDS
 from monitor.search.export import ExportFormat, csv_row, write_export
 from monitor.search.filters import (
@@ -26,9 +27,51 @@ from monitor.search.filters import (
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
+def _unknown(values: tuple[str, ...] | list[str], known: set[str]) -> list[str]:
+    folded = {k.casefold() for k in known}
+    return [v for v in values if v.casefold() not in folded]
+
+
+def _warn(app: AppContext, option: str, value: str, known: set[str], where: str) -> None:
+    hint = did_you_mean(value, known) or f" (see {where})"
+    app.err_console.print(
+        f"warning: {option} {value!r} matches nothing known{hint}", markup=False, highlight=False
+    )
+
+
+def warn_unknown_filters(app: AppContext, params: dict[str, Any]) -> None:
+    """A warning on stderr for each --language, --source, --theme or --figure value that cannot
+    match anything (a typo would otherwise just return nothing)."""
+    languages: set[str] = set(LANGUAGES)
+    for value in _unknown(params.get("languages") or (), languages):
+        _warn(app, "--language", value, languages, ", ".join(LANGUAGES))
+    sources = params.get("sources") or ()
+    if sources:
+        from monitor.db.read.sources import source_names
+
+        with app.db.session() as session:
+            names = source_names(session)
+        for value in _unknown(sources, names) if names else ():
+            _warn(app, "--source", value, names, "`monitor sources list`")
+    themes, figures = params.get("themes") or (), params.get("figures") or ()
+    if themes or figures:
+        known_themes, known_figures = topic_vocabulary(app)
+        for value in _unknown(themes, known_themes) if known_themes else ():
+            _warn(app, "--theme", value, known_themes, "the topic file's themes")
+        for value in _unknown(figures, known_figures) if known_figures else ():
+            _warn(app, "--figure", value, known_figures, "the topic file's figures")
+
+
+def topic_vocabulary(app: AppContext) -> tuple[set[str], set[str]]:
+    """Theme and key-figure names of the configured topic (empty when it cannot be loaded)."""
+    from monitor.relevance.topic import load_topic
+
+    try:
+        topic = load_topic(app.config.topic_path)
+    except MonitorError:
+        return set(), set()
+    figures = {f.name for side in topic.sides.values() for f in side.figures}
+    return set(topic.themes), figures
 
 
 def filter_options(default_relevance: Relevance) -> Callable[[F], F]:
@@ -105,12 +148,10 @@ def search_cmd(
     """
     from monitor.db.read.items import search
 
-    try:
-        filters = _filters(query, params, "relevant", sort)
-        with app.db.session() as session:
-            result = search(session, filters, page=page, page_size=limit)
-    except MonitorError as exc:
-        _fail(str(exc))
+    filters = _filters(query, params, "relevant", sort)
+    warn_unknown_filters(app, params)
+    with app.db.session() as session:
+        result = search(session, filters, page=page, page_size=limit)
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -166,7 +207,7 @@ def show_cmd(app: AppContext, item_id: int, fmt: str) -> None:
     with app.db.session() as session:
         detail = item_detail(session, item_id)
     if detail is None:
-        _fail(f"archive: no item {item_id}; find ids with `monitor search`")
+        raise NotFoundError(f"archive: no item {item_id}; find ids with `monitor search`")
     record, explanation = detail.record, detail.explanation
     if fmt == "json":
         data = record.to_dict() | {"explanation": explanation}
@@ -220,11 +261,9 @@ def export_cmd(
     """Export items (default: the whole archive, irrelevant items included), oldest first."""
     from monitor.db.read.items import iter_records
 
-    try:
-        filters = _filters(query, params, "all")
-        filters.parsed()
-    except MonitorError as exc:
-        _fail(str(exc))
+    filters = _filters(query, params, "all")
+    filters.parsed()
+    warn_unknown_filters(app, params)
     title = f"{app.config.settings.digest.title} export"
     with app.db.session() as session:
         records = iter_records(session, filters, batch_size=batch_size)
@@ -247,8 +286,5 @@ def serve_cmd(app: AppContext, host: str | None, port: int | None) -> None:
     from monitor.web.server import check_bind, serve
 
     web = app.config.settings.web
-    try:
-        check_bind(host or web.host, web.token.get_secret_value() if web.token else None)
-        serve(app.config, app.db, host=host or web.host, port=port or web.port)
-    except MonitorError as exc:
-        _fail(str(exc))
+    check_bind(host or web.host, web.token.get_secret_value() if web.token else None)
+    serve(app.config, app.db, host=host or web.host, port=port or web.port)

@@ -64,3 +64,12 @@ class AppContext:
 
 
 pass_app = click.make_pass_decorator(AppContext)
+
+
+def did_you_mean(value: str, known: set[str]) -> str:
+    """``"; did you mean 'X'?"`` for close spellings of ``value`` among ``known``, else ``""``."""
+    import difflib
+
+    by_fold = {k.casefold(): k for k in known}
+    close = difflib.get_close_matches(value.casefold(), sorted(by_fold), n=3, cutoff=0.6)
+    return f"; did you mean {', '.join(repr(by_fold[c]) for c in close)}?" if close else ""

@@ -11,10 +11,11 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from monitor.cli.context import AppContext, pass_app
+from monitor.cli.context import AppContext, did_you_mean, pass_app
 from monitor.collect.collector import ProgressEvent
 from monitor.collect.crawl import CrawlSummary, run_crawl
-from monitor.db.read.sources import source_health
+from monitor.db.read.sources import source_health, source_names
+from monitor.errors import ExitCode, NotFoundError
 from monitor.records import SourceHealth
 
 
@@ -56,6 +57,17 @@ def _summary_table(summary: CrawlSummary) -> Table:
     return table
 
 
+def _check_source_names(app: AppContext, names: tuple[str, ...]) -> None:
+    with app.db.session() as session:
+        known = source_names(session)
+    for name in names:
+        if name not in known:
+            raise NotFoundError(
+                f"crawl: no source named {name!r}{did_you_mean(name, known)} "
+                "(see `monitor sources list`)"
+            )
+
+
 @click.command("crawl")
 @click.option(
     "--source", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable)."
@@ -84,6 +96,8 @@ def crawl_cmd(
     Exits 1 when every source failed.
     """
     config, db = app.config, app.db
+    if sources:
+        _check_source_names(app, sources)
     if as_json:
         summary = run_crawl(
             config,
@@ -136,7 +150,7 @@ def crawl_cmd(
         )
     app.close()
     if summary.all_failed:
-        sys.exit(1)
+        sys.exit(ExitCode.FAILED)
 
 
 def _state_dict(s: SourceHealth) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from rich.table import Table
 from monitor.cli.context import AppContext, pass_app
 from monitor.db.read.digests import digest_detail, list_digests
 from monitor.digest.service import DigestOutcome, Mode, find_recipients, run_digest
-from monitor.errors import MonitorError
+from monitor.errors import ExitCode, InputError, NotFoundError
 
 
 def _parse_now(value: str | None) -> datetime | None:
@@ -22,11 +22,11 @@ def _parse_now(value: str | None) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise MonitorError(
+        raise InputError(
             f"digest: --now {value!r} is not an ISO time; use e.g. 2024-05-01T07:00:00+00:00"
         ) from None
     if parsed.tzinfo is None:
-        raise MonitorError("digest: --now needs a time zone, e.g. 2024-05-01T07:00:00+00:00")
+        raise InputError("digest: --now needs a time zone, e.g. 2024-05-01T07:00:00+00:00")
     return parsed
 
 
@@ -96,7 +96,7 @@ def digest_cmd(
         else:
             _report(app, out)
     if failed:
-        sys.exit(1)
+        sys.exit(ExitCode.FAILED)
 
 
 @click.group("digests")
@@ -142,7 +142,7 @@ def show_cmd(app: AppContext, digest_id: int) -> None:
     with app.db.session() as session:
         detail = digest_detail(session, digest_id)
     if detail is None:
-        raise MonitorError(f"digests: no digest {digest_id}; see 'monitor digests list'")
+        raise NotFoundError(f"digests: no digest {digest_id}; see 'monitor digests list'")
     d = detail.digest
     lines = [
         f"digest {d.id} for {d.recipient} <{d.address}>: {d.status}",

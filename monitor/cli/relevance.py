@@ -9,7 +9,7 @@ import click
 
 from monitor.cli.context import AppContext, pass_app
 from monitor.db.read.items import find_item
-from monitor.errors import MonitorError
+from monitor.errors import NotFoundError
 from monitor.relevance import build_matcher
 from monitor.relevance.rescore import Change, rescore
 from monitor.relevance.stage import judge_text
@@ -82,7 +82,7 @@ def explain_cmd(app: AppContext, item_ref: str, current: bool, as_json: bool) ->
     with app.db.session() as session:
         detail = find_item(session, item_ref)
     if detail is None:
-        raise MonitorError(f"explain: no item {item_ref!r} (give an item id or its URL)")
+        raise NotFoundError(f"explain: no item {item_ref!r} (give an item id or its URL)")
     item = detail.record
     exp = detail.explanation
     origin = "stored decision"

@@ -10,6 +10,7 @@ import click
 from rich.table import Table
 
 from monitor.cli.context import AppContext, pass_app
+from monitor.errors import ExitCode
 
 
 def _root_params() -> dict[str, object]:
@@ -93,12 +94,23 @@ def upkeep_cmd(app: AppContext, as_json: bool) -> None:
 
 @click.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Health check: one line, exit 0 when the scheduler runs, 1 when it does not.",
+)
 @pass_app
-def status_cmd(app: AppContext, as_json: bool) -> None:
+def status_cmd(app: AppContext, as_json: bool, check: bool) -> None:
     """Show the scheduler: next runs, last results, source health, pending digests."""
     from monitor.scheduler.status import collect_status
 
     status = collect_status(app.config, app.db, datetime.now(UTC))
+    if check:
+        if status.daemon is None:
+            click.echo("unhealthy: the scheduler (monitor run) is not running", err=True)
+            raise SystemExit(ExitCode.FAILED)
+        click.echo(f"ok: scheduler running (pid {status.daemon['pid']} on {status.daemon['host']})")
+        return
     if as_json:
         click.echo(json.dumps(status.as_dict(), sort_keys=True, ensure_ascii=False))
         return

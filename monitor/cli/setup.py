@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import yaml
@@ -13,9 +15,10 @@ from monitor.cli.context import AppContext, pass_app
 from monitor.config import AppConfig, load_config
 from monitor.db.engine import Database, current_revision, head_revision, upgrade
 from monitor.db.sources import count_sources, seed_sources_if_empty
-from monitor.errors import ConfigError, MonitorError
+from monitor.errors import ConfigError, ExitCode, MonitorError
 from monitor.paths import shipped_config_dir
 from monitor.relevance.topic import load_topic
+from monitor.settings_sources import SECRET_KEYS
 
 
 def check_everything(cfg: AppConfig) -> list[str]:
@@ -75,7 +78,7 @@ def config_group() -> None:
 @config_group.command("check")
 @pass_app
 def config_check(app: AppContext) -> None:
-    """Validate monitor.yaml, sources.yaml and the topic file; exit 1 on any problem."""
+    """Validate monitor.yaml, sources.yaml and the topic file; exit 4 on any problem."""
     try:
         cfg = load_config(app.config_dir)
         lines = check_everything(cfg)
@@ -83,26 +86,67 @@ def config_check(app: AppContext) -> None:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
         click.echo(f"{len(exc.problems)} problem(s) found; nothing was changed.", err=True)
-        sys.exit(1)
+        sys.exit(ExitCode.CONFIG)
     except MonitorError as exc:
         click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        sys.exit(exc.exit_code)
     for line in lines:
         click.echo(line)
     click.echo("configuration is valid")
 
 
+def _effective(cfg: AppConfig) -> dict[str, Any]:
+    data: dict[str, Any] = cfg.settings.model_dump(mode="json")
+    for key in SECRET_KEYS:
+        section, name = key.split(".")
+        if data[section].get(name):
+            data[section][name] = "********"
+    return data
+
+
+def _show_lines(data: dict[str, Any], origins: dict[str, str], prefix: str = "") -> list[str]:
+    """YAML with each value's origin as a comment (``# default``, ``# FILE:LINE``, ``# env VAR``)."""
+    lines: list[str] = []
+    indent = "  " * prefix.count(".")
+    for name, value in data.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, dict) and key not in origins:
+            lines.append(f"{indent}{name}:")
+            lines += _show_lines(value, origins, key + ".")
+            continue
+        origin = origins.get(key, "default")
+        if isinstance(value, list | dict) and value:
+            body = yaml.safe_dump(value, allow_unicode=True, sort_keys=False).rstrip("\n")
+            lines.append(f"{indent}{name}:  # {origin}")
+            lines += [f"{indent}  {line}" for line in body.splitlines()]
+            continue
+        text = yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=1000)
+        text = text.removesuffix("\n...\n").removesuffix("\n")
+        lines.append(f"{indent}{name}: {text}  # {origin}")
+    return lines
+
+
 @config_group.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Values and origins as JSON.")
 @pass_app
-def config_show(app: AppContext) -> None:
-    """Print the effective settings (file + environment), secrets redacted."""
-    data = app.config.settings.model_dump(mode="json")
-    for section, key in (("smtp", "password"), ("web", "token")):
-        if data[section].get(key):
-            data[section][key] = "********"
-    data["database_url"] = app.config.database_url
-    click.echo(f"# config directory: {app.config.config_dir}")
-    click.echo(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+def config_show(app: AppContext, as_json: bool) -> None:
+    """Print the effective settings, secrets redacted, each with where its value came from:
+    default, FILE:LINE of monitor.yaml, or the environment variable (env VAR)."""
+    cfg = app.config
+    data = _effective(cfg)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"config_dir": str(cfg.config_dir), "settings": data, "origins": cfg.origins},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    click.echo(f"# config directory: {cfg.config_dir}")
+    if not cfg.settings.database_url:
+        click.echo(f"# archive: {cfg.database_url}")
+    click.echo("\n".join(_show_lines(data, cfg.origins)))
 
 
 @click.group("db")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 from pydantic import ValidationError
@@ -14,13 +13,9 @@ from monitor.cli.context import AppContext, pass_app
 from monitor.config import SourceConfig, load_sources_file
 from monitor.db import sources as store
 from monitor.db.read import sources as read
+from monitor.errors import InputError, NotFoundError
 from monitor.languages import LANGUAGES
 from monitor.opml import export_opml, import_opml
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
 
 
 @click.group("sources")
@@ -65,6 +60,11 @@ def list_cmd(app: AppContext, enabled_only: bool) -> None:
     "--fulltext/--no-fulltext", "fetch_fulltext", default=None, help="Fetch article pages."
 )
 @click.option("--disabled", is_flag=True, help="Add it switched off.")
+@click.option(
+    "--timezone",
+    metavar="ZONE",
+    help="IANA zone of its dates without an offset (default: from the language).",
+)
 @pass_app
 def add_cmd(
     app: AppContext,
@@ -76,6 +76,7 @@ def add_cmd(
     category: str,
     fetch_fulltext: bool | None,
     disabled: bool,
+    timezone: str | None,
 ) -> None:
     """Add a source. Given a site's page instead of a feed, finds its feeds (<link rel=alternate>)."""
     feed_url, title = url, None
@@ -84,7 +85,9 @@ def add_cmd(
 
         found = discover_feeds(url, settings=app.config.settings.crawl)
         if not found:
-            _fail(f"no feed found at {url}; pass --kind listing to crawl the page itself")
+            raise NotFoundError(
+                f"sources: no feed found at {url}; pass --kind listing to crawl the page itself"
+            )
         first = found[0]
         feed_url, kind, title = first.url, first.kind, first.title
         for extra in found[1:]:
@@ -100,15 +103,19 @@ def add_cmd(
             fetch_fulltext=fetch_fulltext,
             category=category,
             verified=True,
+            timezone=timezone,
         )
     except ValidationError as exc:
         first_err = exc.errors()[0]
-        _fail(f"{'.'.join(map(str, first_err['loc']))}: {first_err['msg']}")
+        where = ".".join(map(str, first_err["loc"]))
+        raise InputError(
+            f"sources: {where}: {first_err['msg'].removeprefix('Value error, ')}"
+        ) from None
     with app.db.session() as session:
         if read.has_source(session, cfg.name):
-            _fail(f"a source named {cfg.name!r} exists already; pass --name")
+            raise InputError(f"sources: a source named {cfg.name!r} exists already; pass --name")
         if read.has_source_url(session, cfg.url):
-            _fail(f"{cfg.url} is already a source")
+            raise InputError(f"sources: {cfg.url} is already a source")
         store.add_source(session, cfg, origin="cli")
     app.console.print(f"added {cfg.name!r}: {cfg.url} ({cfg.kind}, {cfg.language})")
 
@@ -122,11 +129,11 @@ def remove_cmd(app: AppContext, name: str, purge: bool) -> None:
     with app.db.session() as session:
         n_items = read.source_item_count(session, name)
         if n_items is None:
-            _fail(f"no source named {name!r} (see `monitor sources list`)")
+            raise NotFoundError(f"sources: no source named {name!r} (see `monitor sources list`)")
         if n_items and not purge:
-            _fail(
-                f"{name!r} has {n_items} archived item(s); `monitor sources disable` keeps them, "
-                "--purge deletes them"
+            raise InputError(
+                f"sources: {name!r} has {n_items} archived item(s); `monitor sources disable` "
+                "keeps them, --purge deletes them"
             )
         store.remove_source(session, name)
     app.console.print(f"removed {name!r}" + (f" and {n_items} item(s)" if n_items else ""))
@@ -137,7 +144,9 @@ def _toggle(app: AppContext, names: tuple[str, ...], enabled: bool) -> None:
         missing = [n for n in names if not store.set_enabled(session, n, enabled)]
         if missing:
             session.rollback()
-            _fail(f"no source named {', '.join(map(repr, missing))}; nothing changed")
+            raise NotFoundError(
+                f"sources: no source named {', '.join(map(repr, missing))}; nothing changed"
+            )
     app.console.print(f"{'enabled' if enabled else 'disabled'}: {', '.join(names)}")
 
 

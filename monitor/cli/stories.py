@@ -72,7 +72,9 @@ def show_cmd(app: AppContext, story_id: int) -> None:
     with app.db.session() as session:
         s = story_detail(session, story_id)
     if s is None:
-        raise service.StoryError(f"stories: no story {story_id} (see `monitor stories list`)")
+        raise service.StoryNotFoundError(
+            f"stories: no story {story_id} (see `monitor stories list`)"
+        )
     app.console.print(
         f"[bold]Story {s.id}[/bold]: {escape(s.title)}\n"
         f"{s.item_count} items from {s.source_count} sources, "

@@ -94,6 +94,7 @@ def make_job(src: Source, state: FetchState | None, crawl: CrawlSettings) -> Sou
         last_modified=state.last_modified if state else None,
         since=since,
         poll_interval_minutes=src.poll_interval_minutes,
+        timezone=src.timezone,
     )
 
 

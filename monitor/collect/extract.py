@@ -18,7 +18,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from monitor.collect.charset import decode_bytes
-from monitor.collect.dates import judge_date
+from monitor.collect.dates import DateContext, judge_date
 from monitor.collect.records import ArticleRecord
 from monitor.collect.text import clean_line, clean_text, html_to_text
 
@@ -97,7 +97,13 @@ def _meta_date(tree: Any) -> str | None:
 
 
 def extract_article(
-    body: bytes, *, url: str, content_type: str = "", now: datetime | None = None, fast: bool = True
+    body: bytes,
+    *,
+    url: str,
+    content_type: str = "",
+    now: datetime | None = None,
+    fast: bool = True,
+    dates: DateContext | None = None,
 ) -> ArticleRecord | None:
     """The article on the page, or ``None`` when no main text could be found. Never raises."""
     text, _codec = decode_bytes(body[:MAX_PAGE_CHARS], content_type)
@@ -140,7 +146,9 @@ def extract_article(
     while lines and title and clean_line(lines[0]).casefold() == title.casefold():
         lines.pop(0)
     main = clean_text("\n".join(lines))
-    published_at, quality = judge_date(meta_date or data.get("date") or None, now=now)
+    published_at, quality = judge_date(
+        meta_date or data.get("date") or None, now=now, context=dates
+    )
     author = clean_line(str(data.get("author") or "")) or None
     language = data.get("language") or None
     return ArticleRecord(

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from monitor.collect.dates import DateContext
 from monitor.collect.records import ArticleRecord
 
 log = logging.getLogger(__name__)
@@ -54,12 +55,14 @@ class ExtractResult:
     seconds: float  # time spent extracting, in the worker
 
 
-def extract_page(body: bytes, url: str, content_type: str) -> ExtractResult:
+def extract_page(
+    body: bytes, url: str, content_type: str, dates: DateContext | None = None
+) -> ExtractResult:
     """Run in a worker: :func:`monitor.collect.extract.extract_article` plus its duration."""
     from monitor.collect.extract import extract_article
 
     t0 = time.perf_counter()
-    article = extract_article(body, url=url, content_type=content_type)
+    article = extract_article(body, url=url, content_type=content_type, dates=dates)
     return ExtractResult(article, time.perf_counter() - t0)
 
 

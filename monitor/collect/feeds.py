@@ -23,7 +23,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from monitor.collect.charset import decode_bytes
-from monitor.collect.dates import judge_date
+from monitor.collect.dates import DateContext, judge_date
 from monitor.collect.records import FeedEntry, ParsedFeed
 from monitor.collect.text import clean_line, html_to_text
 from monitor.collect.xmlsafety import check_xml_safe
@@ -75,6 +75,7 @@ def parse_feed(
     content_type: str = "",
     max_entries: int = 500,
     now: datetime | None = None,
+    dates: DateContext | None = None,
 ) -> ParsedFeed:
     """Parse feed bytes. Raises :class:`FeedParseError` (or its subclass ``UnsafeDocumentError``)."""
     if not body.strip():
@@ -116,7 +117,7 @@ def parse_feed(
             with py_warnings.catch_warnings():
                 # feedparser warns when `updated*` falls back to `published*`; we ask for both
                 py_warnings.simplefilter("ignore", DeprecationWarning)
-                entry = _to_entry(raw, feed_url=feed_url, base=base, now=now)
+                entry = _to_entry(raw, feed_url=feed_url, base=base, now=now, dates=dates)
         except Exception as exc:  # one odd entry never loses the others
             warnings.append(f"entry skipped: {type(exc).__name__}: {str(exc)[:200]}")
             continue
@@ -163,7 +164,9 @@ def _pick_link(raw: Any, feed_url: str, base: str) -> str | None:
     return None
 
 
-def _to_entry(raw: Any, *, feed_url: str, base: str, now: datetime | None) -> FeedEntry | None:
+def _to_entry(
+    raw: Any, *, feed_url: str, base: str, now: datetime | None, dates: DateContext | None
+) -> FeedEntry | None:
     url = _pick_link(raw, feed_url, base)
     if url is None:
         return None
@@ -178,10 +181,9 @@ def _to_entry(raw: Any, *, feed_url: str, base: str, now: datetime | None) -> Fe
         summary = ""
     published_parsed = raw.get("published_parsed") or raw.get("updated_parsed")
     published_raw = raw.get("published") or raw.get("updated")
-    value: time.struct_time | str | None = published_parsed or published_raw
-    published_at, quality = judge_date(value, now=now)
-    if published_parsed is None and published_raw and quality == "ok":
-        quality = "ok"
+    # the text first: feedparser reads a bare time as today and rolls impossible dates over
+    value: time.struct_time | str | None = published_raw or published_parsed
+    published_at, quality = judge_date(value, now=now, context=dates)
     guid = raw.get("id")
     author = clean_line(str(raw.get("author") or "")) or None
     language = raw.get("language") or None

@@ -84,3 +84,4 @@ class SourceJob:
     last_modified: str | None = None
     since: datetime | None = None  # last successful crawl (sitemaps: only newer entries)
     poll_interval_minutes: int = 60
+    timezone: str | None = None  # naive dates are in this zone; None: from the language

@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from monitor.collect.dates import judge_date
+from monitor.collect.dates import DateContext, judge_date
 from monitor.collect.records import FeedEntry
 from monitor.collect.text import clean_line, html_to_text
 from monitor.collect.xmlsafety import check_xml_safe
@@ -58,6 +58,7 @@ def parse_sitemap(
     since: datetime | None = None,
     max_entries: int = 500,
     now: datetime | None = None,
+    dates: DateContext | None = None,
 ) -> ParsedSitemap:
     """Parse sitemap bytes; raises :class:`FeedParseError` when it is not a sitemap at all."""
     if not body.strip():
@@ -95,7 +96,7 @@ def parse_sitemap(
         if not is_fetchable_link(loc):
             continue
         total += 1
-        lastmod_at, _ = judge_date(_child_text(el, "lastmod") or None, now=now)
+        lastmod_at, _ = judge_date(_child_text(el, "lastmod") or None, now=now, context=dates)
         news = _find(el, "news")
         title = ""
         language = None
@@ -103,7 +104,7 @@ def parse_sitemap(
         if news is not None:
             title = html_to_text(_child_text(news, "title"), single_line=True)
             published_at, quality = judge_date(
-                _child_text(news, "publication_date") or None, now=now
+                _child_text(news, "publication_date") or None, now=now, context=dates
             )
             pub = _find(news, "publication")
             if pub is not None:

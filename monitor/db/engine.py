@@ -18,20 +18,14 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.database_url import check_database_url, normalise_url
 from monitor.errors import StorageError
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-
-
-def normalise_url(url: str) -> str:
-    """``postgresql://`` means psycopg 3 here (SQLAlchemy's default driver is psycopg2)."""
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -45,15 +39,21 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def create_db_engine(url: str) -> Engine:
     """An engine for ``url``; creates the SQLite file's directory when needed."""
-    url = normalise_url(url)
     try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StorageError(f"storage: bad database URL {url!r}: {exc}") from None
+        check_database_url(url)
+    except ValueError as exc:
+        raise StorageError(f"storage: database URL: {exc}") from None
+    url = normalise_url(url)
+    parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
         if db and db != ":memory:":
-            Path(db).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(db).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(
+                    f"storage: cannot create the directory of {db}: {exc.strerror or exc}"
+                ) from None
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

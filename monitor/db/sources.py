@@ -27,6 +27,7 @@ SOURCE_FIELDS = (
     "category",
     "verified",
     "notes",
+    "timezone",
 )
 
 
@@ -50,6 +51,7 @@ def to_config(src: Source) -> SourceConfig:
         verified=src.verified,
         selectors=ListingSelectors(**src.selectors) if src.selectors else None,
         notes=src.notes,
+        timezone=src.timezone,
     )
 
 

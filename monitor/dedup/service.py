@@ -18,7 +18,7 @@ from monitor.db import stories as db
 from monitor.db.engine import Database
 from monitor.db.models import Item, Story
 from monitor.dedup.stage import FoldStage
-from monitor.errors import MonitorError
+from monitor.errors import MonitorError, NotFoundError
 from monitor.pipeline import StageContext
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 class StoryError(MonitorError):
     """A story command cannot be carried out (unknown story or item)."""
+
+
+class StoryNotFoundError(StoryError, NotFoundError):
+    """No story with that number."""
 
 
 @dataclass
@@ -74,7 +78,7 @@ def split(database: Database, story_id: int, item_ids: Sequence[int]) -> int:
     with database.session() as session:
         story = session.get(Story, story_id)
         if story is None:
-            raise StoryError(f"stories: no story {story_id} (see `monitor stories list`)")
+            raise StoryNotFoundError(f"stories: no story {story_id} (see `monitor stories list`)")
         members = db.story_member_ids(session, story_id)
         strangers = [i for i in wanted if i not in members]
         if strangers:

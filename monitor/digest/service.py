@@ -57,7 +57,7 @@ from monitor.digest.site import (
 )
 from monitor.digest.smtp import ACCEPTED, ERROR, Attempt, deliver
 from monitor.digest.text import local_date
-from monitor.errors import MonitorError
+from monitor.errors import MonitorError, NotFoundError
 from monitor.paths import templates_dir
 from monitor.templating import override_dir
 
@@ -110,7 +110,7 @@ def find_recipients(config: AppConfig, name: str | None = None) -> list[Recipien
         if r.name == name:
             return [r]
     known = ", ".join(r.name for r in recipients)
-    raise MonitorError(f"digest: unknown recipient {name!r}; configured: {known}")
+    raise NotFoundError(f"digest: unknown recipient {name!r}; configured: {known}")
 
 
 def _renderer(config: AppConfig) -> DigestRenderer:

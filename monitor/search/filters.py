@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, cast
 
-from monitor.errors import MonitorError
+from monitor.errors import InputError
 from monitor.query import Node, parse_query
 
 Relevance = Literal["relevant", "irrelevant", "all"]
@@ -17,7 +17,7 @@ SORT_CHOICES: tuple[Sort, ...] = ("newest", "oldest", "relevance")
 MAX_QUERY_LENGTH = 500
 
 
-class SearchInputError(MonitorError):
+class SearchInputError(InputError):
     """A filter value could not be understood (a bad date, an unknown choice)."""
 
 

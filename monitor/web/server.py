@@ -7,13 +7,15 @@ import logging
 
 from monitor.config import AppConfig
 from monitor.db.engine import Database
-from monitor.errors import MonitorError
+from monitor.errors import ExitCode, MonitorError
 
 log = logging.getLogger(__name__)
 
 
 class WebConfigError(MonitorError):
     """The web app cannot start with these settings."""
+
+    exit_code = ExitCode.CONFIG
 
 
 def is_loopback(host: str) -> bool:

@@ -65,7 +65,7 @@ def test_show(run, seeded: Seeded) -> None:  # type: ignore[no-untyped-def]
     data = json.loads(run("show", str(seeded.items["nuclear"]), "--format", "json").output)
     assert data["figures"] == ["Rafael Grossi"]
     missing = run("show", "999999")
-    assert missing.exit_code == 2
+    assert missing.exit_code == 3
     assert "no item 999999" in missing.output
 
 
@@ -104,5 +104,5 @@ def test_export_jsonl_and_atom_with_filters(run, seeded: Seeded) -> None:  # typ
 
 def test_serve_refuses_public_bind_without_token(run) -> None:  # type: ignore[no-untyped-def]
     result = run("serve", "--host", "0.0.0.0", "--port", "1")
-    assert result.exit_code == 2
+    assert result.exit_code == 4
     assert "refusing to listen on 0.0.0.0 without a token" in result.output

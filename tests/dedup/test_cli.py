@@ -61,4 +61,4 @@ def test_stories_commands(config_dir: Path, tmp_path: Path) -> None:
     assert out.exit_code == 0, out.output
     assert "2 stories" in out.output
     out = runner.invoke(cli, [*base, "stories", "show", "999999"])
-    assert out.exit_code != 0
+    assert out.exit_code == 3

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from monitor.urls import TRACKING_PARAMS, canonicalize_url, is_fetchable_link, strip_tracking
@@ -64,12 +68,56 @@ from monitor.urls import TRACKING_PARAMS, canonicalize_url, is_fetchable_link, s
         ),
         pytest.param("https://www.com/a", "https://www.com/a", id="www is the name itself"),
         pytest.param("  https://x.org/a  ", "https://x.org/a", id="whitespace"),
+        pytest.param("https://x.org/a ?fbclid=1", "https://x.org/a", id="blank before query"),
         pytest.param("mailto:a@x.org", "mailto:a@x.org", id="non-http untouched"),
         pytest.param("not a url", "not a url", id="junk untouched"),
     ],
 )
 def test_canonicalize_url(raw: str, expected: str) -> None:
     assert canonicalize_url(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("https://m.gov.ir/x", "https://m.gov.ir/x", id="m. before a public suffix"),
+        pytest.param("https://www.co.uk/a", "https://www.co.uk/a", id="www. before co.uk"),
+        pytest.param("https://www.github.io/a", "https://www.github.io/a", id="private suffix"),
+        pytest.param("https://amp.com.ru/a", "https://amp.com.ru/a", id="com.ru"),
+        pytest.param("https://www.bbc.co.uk/a", "https://bbc.co.uk/a", id="www. of a site"),
+        pytest.param("https://m.irna.ir/x", "https://irna.ir/x", id="m. of a site"),
+        pytest.param("https://www.m.tass.ru/x", "https://tass.ru/x", id="two prefixes"),
+        pytest.param("https://www.m.gov.ir/x", "https://m.gov.ir/x", id="stops at the suffix"),
+        pytest.param(
+            "https://m.user.github.io/a", "https://user.github.io/a", id="site on a private suffix"
+        ),
+        pytest.param("https://www.site.unknowntld/a", "https://site.unknowntld/a", id="unknown"),
+        pytest.param("https://www.localhost/a", "https://www.localhost/a", id="single label"),
+    ],
+)
+def test_prefixes_are_stripped_only_above_a_public_suffix(raw: str, expected: str) -> None:
+    assert canonicalize_url(raw) == expected
+
+
+def test_public_suffix_list_is_bundled_not_fetched(tmp_path: Path) -> None:
+    """With every network connection refused and an empty cache directory, the list still works
+    and nothing is written: the snapshot shipped with tldextract is used."""
+    code = (
+        "import socket\n"
+        "def refuse(*a, **k):\n"
+        "    raise OSError('network use')\n"
+        "socket.socket.connect = refuse\n"
+        "socket.create_connection = refuse\n"
+        "from monitor.urls import canonicalize_url\n"
+        "print(canonicalize_url('https://m.gov.ir/x'), canonicalize_url('https://m.tass.ru/x'))\n"
+    )
+    env = {**os.environ, "TLDEXTRACT_CACHE": str(tmp_path / "cache"), "HOME": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["https://m.gov.ir/x", "https://tass.ru/x"]
+    assert "network" not in out.stderr
+    assert not (tmp_path / "cache").exists()
 
 
 @pytest.mark.parametrize(
@@ -169,6 +217,7 @@ def test_tracking_and_fragment_do_not_change_result(
 @given(_urls)
 def test_www_and_mobile_variants_agree(url: str) -> None:
     parts = urlsplit(url)
+    assume(canonicalize_url(f"https://www.{parts.netloc}/") != f"https://www.{parts.netloc}/")
     for prefix in ("www.", "m.", "amp.", "mobile."):
         variant = url.replace(parts.netloc, prefix + parts.netloc, 1)
         assert canonicalize_url(variant) == canonicalize_url(url)

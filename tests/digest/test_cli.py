@@ -104,8 +104,8 @@ def test_preview_dry_run_send_list_show(db: Database, tmp_path: Path) -> None:
         missing = runner.invoke(
             cli, ["--config", str(cdir), "digest", "--recipient", "nobody", "--send"]
         )
-        assert missing.exit_code != 0
-        assert "unknown recipient 'nobody'" in str(missing.exception)
+        assert missing.exit_code == 3
+        assert "unknown recipient 'nobody'" in missing.output
 
 
 def test_failed_send_exits_nonzero(db: Database, tmp_path: Path) -> None:

@@ -195,8 +195,8 @@ def test_rescore_dry_run_then_apply_then_explain(config_dir: Path) -> None:
 
 def test_explain_unknown_item(config_dir: Path) -> None:
     result = CliRunner().invoke(cli, ["--config", str(config_dir), "explain", "999"])
-    assert result.exit_code != 0
-    assert "no item '999'" in str(result.exception)
+    assert result.exit_code == 3
+    assert "error: explain: no item '999'" in result.output
 
 
 def test_explain_current_and_json(config_dir: Path) -> None:

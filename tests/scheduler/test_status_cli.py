@@ -96,3 +96,19 @@ def test_upkeep_command_runs_once(tmp_path: Path) -> None:
     report = json.loads(result.output)
     assert report["deleted_items"] == 1
     assert report["fts_optimized"] is True
+
+
+def test_status_check_is_a_health_check(tmp_path: Path) -> None:
+    """`monitor status --check` (the container HEALTHCHECK): 1 without a scheduler, 0 with one."""
+    cdir, url = _config(tmp_path)
+    db = Database.open(url)
+    down = CliRunner().invoke(cli, ["--config", str(cdir), "status", "--check"])
+    assert down.exit_code == 1
+    assert down.output.strip() == "unhealthy: the scheduler (monitor run) is not running"
+    with db.session() as s:
+        s.add(JobRun(job_id="daemon", started_at=datetime.now(UTC), status="running",
+                     detail={"daemon_pid": os.getpid(), "host": os.uname().nodename}))  # fmt: skip
+    db.close()
+    up = CliRunner().invoke(cli, ["--config", str(cdir), "status", "--check"])
+    assert up.exit_code == 0, up.output
+    assert up.output.startswith(f"ok: scheduler running (pid {os.getpid()}")

@@ -19,6 +19,11 @@ def list_sources(session: Session, *, enabled_only: bool = False) -> list[Source
     return [to_config(s) for s in session.scalars(stmt)]
 
 
+def source_names(session: Session) -> set[str]:
+    """The name of every source, enabled or not."""
+    return set(session.scalars(select(Source.name)))
+
+
 def has_source(session: Session, name: str) -> bool:
     return session.scalar(select(Source.id).where(Source.name == name)) is not None
 
