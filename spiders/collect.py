@@ -44,8 +44,8 @@ from monitor.collect.polling import parse_retry_after
 from monitor.collect.records import ArticleRecord, CollectedItem, FeedEntry, SourceJob
 from monitor.collect.sitemaps import parse_sitemap
 from monitor.config import ListingSelectors
-from monitor.dedup.keys import entry_key
 from monitor.errors import MonitorError
+from monitor.identity import entry_key
 from monitor.urls import canonicalize_url, is_fetchable_link
 
 log = logging.getLogger(__name__)

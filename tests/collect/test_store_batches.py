@@ -22,7 +22,7 @@ from monitor.db.engine import Database
 from monitor.db.models import CrawlRunSource, FetchState, Item, Source
 from monitor.db.runs import fetch_state, select_sources, start_run
 from monitor.db.sources import add_source
-from monitor.dedup.keys import entry_key
+from monitor.identity import entry_key
 from monitor.newsite import demo_outlets, generate_outlets
 from monitor.paths import shipped_config_dir
 from monitor.pipeline import StageContext
