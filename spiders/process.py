@@ -1,11 +1,32 @@
-"""Creating Scrapy's CrawlerProcess without letting it take over this process's logging."""
+"""Starting Scrapy in this process: the reactor guard, the CrawlerProcess, the collection crawl.
+
+Twisted's reactor runs once per process: :func:`crawl_sources` refuses a second crawl with a
+:class:`~monitor.collect.crawl.CrawlError` (callers that crawl repeatedly spawn
+``python -m monitor crawl``). :func:`crawler_process` keeps Scrapy from taking over this
+process's logging.
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
+from collections.abc import Sequence
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
+
+from monitor.collect.collector import Collector
+from monitor.collect.crawl import CrawlError
+from monitor.collect.records import SourceJob
+from monitor.config import CrawlSettings
+from spiders.collect import CollectSpider
+from spiders.settings import scrapy_settings
+
+
+def reactor_used() -> bool:
+    """Whether this process has run Twisted's reactor already (it cannot run twice)."""
+    reactor = sys.modules.get("twisted.internet.reactor")
+    return reactor is not None and bool(getattr(reactor, "_startedBefore", False))
 
 
 def crawler_process(settings: dict[str, Any]) -> CrawlerProcess:
@@ -21,3 +42,27 @@ def crawler_process(settings: dict[str, Any]) -> CrawlerProcess:
     for logger, level in levels:
         logger.setLevel(level)
     return process
+
+
+def crawl_sources(
+    collector: Collector, jobs: Sequence[SourceJob], crawl: CrawlSettings, *, fulltext: bool
+) -> None:
+    """Crawl ``jobs`` with the collection spider in this process, until every source is done
+    (the :class:`~monitor.collect.crawl.CrawlEngine` that ``monitor crawl`` uses)."""
+    if reactor_used():
+        raise CrawlError(
+            "crawl: this process has crawled once already; run `python -m monitor crawl`"
+        )
+    process = crawler_process(scrapy_settings(crawl))
+    process.crawl(
+        CollectSpider,
+        collector=collector,
+        jobs=list(jobs),
+        fulltext=fulltext,
+        fulltext_min_chars=crawl.fulltext_min_chars,
+        max_items=crawl.max_items_per_source,
+        timeout_s=crawl.download_timeout_s,
+        max_body_bytes=crawl.max_body_bytes,
+        extract_workers=crawl.extract_workers,
+    )
+    process.start(stop_after_crawl=True, install_signal_handlers=True)
