@@ -6,19 +6,17 @@ asks the collector's planner what to do with the entries (:mod:`monitor.collect.
 copy, fetch the article page, or skip) and carries the decisions out, yielding
 :class:`~monitor.collect.records.CollectedItem` records to the store pipeline.
 
-Every callback and errback runs as one guarded step of its source
-(:meth:`monitor.collect.ledger.Ledger.run_step`, applied by :func:`on_response` and
-:func:`on_failure`): what it raises is recorded against the source, and the crawl goes on; what
-it yields keeps the source open until handled. Article text is extracted by
+Every callback and errback runs as one guarded step of its source (:mod:`spiders.steps`): what
+it raises is recorded against the source, and the crawl goes on; what it yields keeps the source
+open until handled. Article text is extracted by
 :class:`~spiders.extraction.Extractor` (worker processes, or in this process).
 """
 
 from __future__ import annotations
 
 import functools
-import inspect
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 import scrapy
@@ -37,71 +35,10 @@ from monitor.collect.sitemaps import parse_sitemap
 from monitor.errors import MonitorError
 from spiders.extraction import Extractor
 from spiders.failures import describe_failure, request_of
+from spiders.steps import on_failure, on_response
 
 log = logging.getLogger(__name__)
 MAX_CHILD_SITEMAPS = 20
-
-
-def on_response(stage: str, *, main: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Run a response callback ``(self, response, job, **cb_kwargs)`` as one step of its source:
-    guarded (a failure of a ``main`` step fails the source, with the response's status), each
-    request or item it yields holding the source open. Works for generators and async ones."""
-
-    def wrap(method: Callable[..., Any]) -> Callable[..., Any]:
-        if inspect.isasyncgenfunction(method):
-
-            @functools.wraps(method)
-            def run_async(
-                self: CollectSpider, response: Response, job: SourceJob, **kwargs: Any
-            ) -> AsyncIterator[Any]:
-                return self.collector.ledger.run_async_step(
-                    job.source_id,
-                    lambda: method(self, response, job, **kwargs),
-                    stage=stage,
-                    main=main,
-                    http_status=response.status,
-                    url=response.url,
-                )
-
-            return run_async
-
-        @functools.wraps(method)
-        def run(self: CollectSpider, response: Response, job: SourceJob, **kwargs: Any) -> Any:
-            return self.collector.ledger.run_step(
-                job.source_id,
-                lambda: method(self, response, job, **kwargs),
-                stage=stage,
-                main=main,
-                http_status=response.status,
-                url=response.url,
-            )
-
-        return run
-
-    return wrap
-
-
-def on_failure(*, main: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Run an errback ``(self, failure, job, **cb_kwargs)`` as one step of the failed request's
-    source, like :func:`on_response`."""
-
-    def wrap(method: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(method)
-        def run(self: CollectSpider, failure: Failure) -> Any:
-            request = request_of(failure)
-            kwargs = dict(request.cb_kwargs)
-            job: SourceJob = kwargs.pop("job")
-            return self.collector.ledger.run_step(
-                job.source_id,
-                lambda: method(self, failure, job, **kwargs),
-                stage="fetch",
-                main=main,
-                url=request.url,
-            )
-
-        return run
-
-    return wrap
 
 
 class CollectSpider(scrapy.Spider):  # type: ignore[misc]
