@@ -4,6 +4,9 @@ Twisted's reactor runs once per process: :func:`crawl_sources` refuses a second 
 :class:`~monitor.collect.crawl.CrawlError` (callers that crawl repeatedly spawn
 ``python -m monitor crawl``). :func:`crawler_process` keeps Scrapy from taking over this
 process's logging.
+
+Importing this module is cheap: Scrapy and the spider load when a crawl starts, so ``monitor
+crawl`` has recorded its run (and picked its sources) before it spends time on them.
 """
 
 from __future__ import annotations
@@ -11,16 +14,17 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scrapy.crawler import CrawlerProcess
-
-from monitor.collect.collector import Collector
 from monitor.collect.crawl import CrawlError
 from monitor.collect.records import SourceJob
 from monitor.config import CrawlSettings
-from spiders.collect import CollectSpider
 from spiders.settings import scrapy_settings
+
+if TYPE_CHECKING:
+    from scrapy.crawler import CrawlerProcess
+
+    from monitor.collect.collector import Collector
 
 
 def reactor_used() -> bool:
@@ -38,6 +42,8 @@ def crawler_process(settings: dict[str, Any]) -> CrawlerProcess:
         if isinstance(logger, logging.Logger)
     ]
     levels = [(logger, logger.level) for logger in loggers]
+    from scrapy.crawler import CrawlerProcess
+
     process = CrawlerProcess({**settings, "LOG_INSTALL_ROOT_HANDLER": False})
     for logger, level in levels:
         logger.setLevel(level)
@@ -53,6 +59,8 @@ def crawl_sources(
         raise CrawlError(
             "crawl: this process has crawled once already; run `python -m monitor crawl`"
         )
+    from spiders.collect import CollectSpider
+
     process = crawler_process(scrapy_settings(crawl))
     process.crawl(
         CollectSpider,

@@ -95,7 +95,7 @@ def crawl_cmd(
 
     Exits 1 when every source failed.
     """
-    from spiders.process import crawl_sources  # Scrapy loads only when a crawl runs
+    from spiders.process import crawl_sources  # Scrapy itself loads once the run is recorded
 
     config, db = app.config, app.db
     if sources:
