@@ -5,7 +5,7 @@ Twisted's reactor runs once per process: :func:`crawl_sources` refuses a second 
 ``python -m monitor crawl``). :func:`crawler_process` keeps Scrapy from taking over this
 process's logging.
 
-Importing this module is cheap: Scrapy and the spider load when a crawl starts, so ``monitor
+Importing this module is cheap: Scrapy and the spider load when they are used, so ``monitor
 crawl`` has recorded its run (and picked its sources) before it spends time on them.
 """
 
@@ -16,15 +16,14 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from monitor.collect.crawl import CrawlError
-from monitor.collect.records import SourceJob
-from monitor.config import CrawlSettings
 from spiders.settings import scrapy_settings
 
 if TYPE_CHECKING:
     from scrapy.crawler import CrawlerProcess
 
     from monitor.collect.collector import Collector
+    from monitor.collect.records import SourceJob
+    from monitor.config import CrawlSettings
 
 
 def reactor_used() -> bool:
@@ -55,12 +54,13 @@ def crawl_sources(
 ) -> None:
     """Crawl ``jobs`` with the collection spider in this process, until every source is done
     (the :class:`~monitor.collect.crawl.CrawlEngine` that ``monitor crawl`` uses)."""
+    from monitor.collect.crawl import CrawlError
+    from spiders.collect import CollectSpider
+
     if reactor_used():
         raise CrawlError(
             "crawl: this process has crawled once already; run `python -m monitor crawl`"
         )
-    from spiders.collect import CollectSpider
-
     process = crawler_process(scrapy_settings(crawl))
     process.crawl(
         CollectSpider,
