@@ -306,7 +306,7 @@ class CollectSpider(scrapy.Spider):  # type: ignore[misc]
     # ------------------------------------------------------------------ entries → items / pages
 
     def _needs_page(self, job: SourceJob, entry: FeedEntry) -> bool:
-        if not self.fulltext:
+        if not self.fulltext or not entry.url:
             return False
         if entry.arrived_via in ("sitemap", "listing"):
             return True
@@ -321,10 +321,11 @@ class CollectSpider(scrapy.Spider):  # type: ignore[misc]
         tally = c.tally(job.source_id)
         fresh: list[tuple[FeedEntry, str, str]] = []
         for entry in entries:
-            if not is_fetchable_link(entry.url):
+            if entry.url and not is_fetchable_link(entry.url):
                 continue
-            canonical = canonicalize_url(entry.url)
-            key = entry_key(entry.guid, canonical, entry.title)
+            # a feed entry without a link is kept: identified by its GUID, or title and text
+            canonical = canonicalize_url(entry.url) if entry.url else ""
+            key = entry_key(entry.guid, canonical, entry.title, entry.text or entry.summary)
             if key in tally.seen_keys:
                 continue
             tally.seen_keys.add(key)

@@ -18,7 +18,8 @@ DateQuality = Literal["ok", "missing", "unparseable", "future", "implausible"]
 
 @dataclass(frozen=True, slots=True)
 class FeedEntry:
-    """One entry of a feed, sitemap or listing page, normalised (plain text, absolute URL)."""
+    """One entry of a feed, sitemap or listing page, normalised (plain text, absolute URL;
+    ``url`` is "" for a feed entry without an http(s) link)."""
 
     url: str
     title: str = ""

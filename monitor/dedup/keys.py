@@ -1,7 +1,8 @@
 """Identity keys: entry key, content fingerprint and title key (all sha256 hex, 64 characters).
 
 - :func:`entry_key` — an entry's identity within its source: GUID, else canonical URL, else the
-  normalised title. The ``(source_id, entry_key)`` pair is unique in the archive.
+  normalised title and text (entries without a link). The ``(source_id, entry_key)`` pair is
+  unique in the archive.
 - :func:`content_fingerprint` — exact copies across sources: normalised title + normalised text
   with boilerplate (agency credits, "Read more", datelines) removed.
 - :func:`title_key` — the title without outlet names and separators, so "TASS: X",
@@ -124,12 +125,17 @@ def content_fingerprint(title: str, text: str) -> str:
     return _sha(normalise_title(title) + "\x1f" + prepare_body(text).body)
 
 
-def entry_key(guid: str | None, canonical_url: str | None, title: str | None) -> str:
-    """GUID if present, else canonical URL, else normalised title (scoped per source by the DB)."""
+def entry_key(
+    guid: str | None, canonical_url: str | None, title: str | None, text: str | None = None
+) -> str:
+    """GUID if present, else canonical URL, else the normalised title and text (an entry without
+    a link; the title alone when it has no text). Scoped per source by the archive."""
     if guid and guid.strip():
         basis = "g:" + guid.strip()
     elif canonical_url and canonical_url.strip():
         basis = "u:" + canonical_url.strip()
+    elif text and text.strip():
+        basis = "c:" + normalise_title(title or "") + "\x1f" + normalise(text)
     else:
         basis = "t:" + normalise_title(title or "")
     return _sha(basis)
