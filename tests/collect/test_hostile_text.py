@@ -205,3 +205,30 @@ def test_entries_without_a_link_are_stored_once(db: Database) -> None:
         assert len(s.execute(select(Item.id)).all()) == 5
     tally = collector.tally(source_id)
     assert (tally.new, tally.revised, tally.known) == (5, 0, 5)
+
+
+MOSTLY_UTF8_TITLES = (
+    "Министр иностранных дел России встретился с иранским коллегой в Тегеране",
+    "وزیر امور خارجه ایران با همتای روسی خود در مسکو دیدار کرد",
+    "Iran’s “Look East” policy — Moscow’s answer",
+)
+
+
+@pytest.mark.parametrize("declared", ["", "windows-1251", "utf-8"])
+def test_one_invalid_utf8_sequence_does_not_garble_the_document(declared: str) -> None:
+    items = [
+        f"<item><title>{t}</title><link>https://news.example.org/{i}.html</link></item>".encode()
+        for i, t in enumerate(MOSTLY_UTF8_TITLES)
+    ]
+    # one stray byte (a truncated copy-paste) in the middle of one description
+    items.insert(1, b"<item><title>Broken</title><description>ab\xe2\x80 cd</description></item>")
+    head = f'<?xml version="1.0" encoding="{declared or "utf-8"}"?>'.encode()
+    body = head + b'<rss version="2.0"><channel><title>T</title>' + b"".join(items)
+    body += b"</channel></rss>"
+    if not declared:
+        body = body.replace(b' encoding="utf-8"', b"")
+    ctype = f"text/xml; charset={declared}" if declared else "text/xml"
+    feed = parse_feed(body, feed_url=FEED_URL, content_type=ctype)
+    titles = [e.title for e in feed.entries]
+    assert titles == [MOSTLY_UTF8_TITLES[0], "Broken", *MOSTLY_UTF8_TITLES[1:]]
+    assert feed.entries[1].summary == "ab\ufffd cd"  # the broken sequence, marked
