@@ -76,6 +76,13 @@ def describe_failure(
     if isinstance(exc, ConnectionRefusedError) or "connectionrefused" in name:
         return "fetch: connection refused", None, None
     text = str(exc) or type(exc).__name__
+    if "dataloss" in name:
+        return (
+            "fetch: the server closed the connection before the whole response arrived "
+            "(the body is shorter than its Content-Length)",
+            None,
+            None,
+        )
     if "downloadcancelled" in name:
         # Scrapy cancels a download whose body passes DOWNLOAD_MAXSIZE while streaming
         return (
@@ -93,6 +100,8 @@ def describe_failure(
         or "larger than download max size" in text
     ):
         return f"fetch: response body over the size limit, aborted ({text[:200]})", None, None
+    if text == type(exc).__name__:  # an exception without a message: its name says it all
+        return f"fetch: {text}", None, None
     return f"fetch: {type(exc).__name__}: {text[:300]}", None, None
 
 
