@@ -263,6 +263,28 @@ class WebSettings(_Model):
         None, description="Only from MONITOR_WEB_TOKEN (or MONITOR_WEB_TOKEN_FILE)"
     )
     page_size: int = Field(25, ge=5, le=200)
+    allowed_hosts: tuple[str, ...] = Field(
+        (), description="Host names answered besides loopback ones and the bound address; * any"
+    )
+    session_hours: int = Field(12, ge=1, le=720, description="A login lasts this long")
+    login_attempts: int = Field(5, ge=1, le=1000, description="Failed logins per client …")
+    login_lockout_minutes: int = Field(15, ge=1, le=1440, description="… within this time")
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        out = []
+        for name in value:
+            host = name.strip().lower().rstrip(".")
+            if host.startswith("[") and host.endswith("]"):
+                host = host[1:-1]
+            if not host or any(ch in host for ch in "/@ ") or (":" in host and host.count(":") < 2):
+                raise ValueError(
+                    f"{name!r} is not a host name (give names such as monitor.example.org, "
+                    "without scheme or port)"
+                )
+            out.append(host)
+        return tuple(out)
 
 
 class ScheduleSettings(_Model):

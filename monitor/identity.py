@@ -4,7 +4,8 @@ Low level on purpose: collection computes them before anything is stored, copy d
 items up by them, and neither owns them. They are stored, so they must stay stable.
 
 - :func:`entry_key` — an entry's identity within its source: GUID, else canonical URL, else the
-  normalised title. The ``(source_id, entry_key)`` pair is unique in the archive.
+  normalised title and text (entries without a link). The ``(source_id, entry_key)`` pair is
+  unique in the archive.
 - :func:`content_fingerprint` — exact copies across sources: normalised title + the body as copy
   detection prepares it (boilerplate such as agency credits, "Read more" and datelines removed,
   then normalised: ``monitor.dedup.text.prepare_body(text).body``). The caller prepares the body,
@@ -129,12 +130,17 @@ def content_fingerprint(title: str, body: str) -> str:
     return _sha(normalise_title(title) + "\x1f" + body)
 
 
-def entry_key(guid: str | None, canonical_url: str | None, title: str | None) -> str:
-    """GUID if present, else canonical URL, else normalised title (scoped per source by the DB)."""
+def entry_key(
+    guid: str | None, canonical_url: str | None, title: str | None, text: str | None = None
+) -> str:
+    """GUID if present, else canonical URL, else the normalised title and text (an entry without
+    a link; the title alone when it has no text). Scoped per source by the archive."""
     if guid and guid.strip():
         basis = "g:" + guid.strip()
     elif canonical_url and canonical_url.strip():
         basis = "u:" + canonical_url.strip()
+    elif text and text.strip():
+        basis = "c:" + normalise_title(title or "") + "\x1f" + normalise(text)
     else:
         basis = "t:" + normalise_title(title or "")
     return _sha(basis)

@@ -48,6 +48,11 @@ def describe_failure(failure: Failure, timeout_s: float, max_bytes: int = 0) -> 
     if isinstance(exc, ConnectionRefusedError) or "connectionrefused" in name:
         return FetchFailure("fetch: connection refused")
     text = str(exc) or type(exc).__name__
+    if "dataloss" in name:
+        return FetchFailure(
+            "fetch: the server closed the connection before the whole response arrived "
+            "(the body is shorter than its Content-Length)"
+        )
     if "downloadcancelled" in name:
         # Scrapy cancels a download whose body passes DOWNLOAD_MAXSIZE while streaming
         return FetchFailure(
@@ -63,6 +68,8 @@ def describe_failure(failure: Failure, timeout_s: float, max_bytes: int = 0) -> 
         or "larger than download max size" in text
     ):
         return FetchFailure(f"fetch: response body over the size limit, aborted ({text[:200]})")
+    if text == type(exc).__name__:  # an exception without a message: its name says it all
+        return FetchFailure(f"fetch: {text}")
     return FetchFailure(f"fetch: {type(exc).__name__}: {text[:300]}")
 
 

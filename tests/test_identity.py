@@ -68,6 +68,13 @@ def test_entry_key_fallback_chain() -> None:
     assert entry_key(None, "https://x.org/a", "T") == entry_key("", "https://x.org/a", "U")
     assert entry_key(None, None, "TASS: Title") == entry_key(None, "", "Title – Tehran Times")
     assert len(entry_key(None, None, "")) == 64
+    # without GUID or link: title and text, so one title over two texts is two entries
+    assert entry_key(None, "", "Bulletin", "First") != entry_key(None, "", "Bulletin", "Second")
+    assert entry_key(None, "", "Bulletin", "  First ") == entry_key(None, None, "Bulletin", "first")
+    # GUID and link still win over the text; no text: the title alone, as before
+    assert entry_key("g1", "", "T", "a") == entry_key("g1", "", "T", "b")
+    assert entry_key(None, "https://x.org/a", "T", "a") == entry_key(None, "https://x.org/a", "T")
+    assert entry_key(None, "", "Title", "") == entry_key(None, None, "Title")
 
 
 def test_fingerprint_ignores_boilerplate_and_outlet() -> None:

@@ -32,12 +32,17 @@ def _parse_now(value: str | None) -> datetime | None:
 
 def _report(app: AppContext, out: DigestOutcome) -> None:
     who = out.recipient
-    if out.status == "empty":
-        app.console.print(f"{who}: nothing new; no digest (skip_empty)")
-        return
+    if out.recovered:
+        ids = ", ".join(str(i) for i in out.recovered)
+        app.console.print(
+            f"{who}: unfinished digest(s) {ids} had been accepted by the server; recorded as sent"
+        )
     if out.resumed:
         ids = ", ".join(str(i) for i in out.resumed)
         app.console.print(f"{who}: resent unfinished digest(s) {ids}")
+    if out.status == "empty":
+        app.console.print(f"{who}: nothing new; no digest (skip_empty)")
+        return
     counts = f"{out.story_count} stories, {out.item_count} reports"
     if out.mode == "preview":
         app.console.print(f"{who}: {counts}")
@@ -92,6 +97,7 @@ def digest_cmd(
         if as_json:
             record = {k: str(v) if isinstance(v, Path) else v for k, v in vars(out).items()}
             record["resumed"] = list(out.resumed)
+            record["recovered"] = list(out.recovered)
             click.echo(json.dumps(record, ensure_ascii=False))
         else:
             _report(app, out)

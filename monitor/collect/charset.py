@@ -4,7 +4,11 @@ Order of evidence:
 
 1. a byte-order mark (UTF-8, UTF-16) wins;
 2. bytes that decode as strict UTF-8 *and* contain multi-byte sequences are UTF-8, whatever the
-   declaration says (a random single-byte text is almost never valid UTF-8);
+   declaration says (a random single-byte text is almost never valid UTF-8); so are bytes that
+   are *mostly* valid UTF-8 — at least :data:`MOSTLY_UTF8` valid multi-byte characters per
+   invalid sequence — decoded with a replacement character for each broken sequence (one bad
+   byte in a UTF-8 feed must not garble every title; text in a single-byte code page is almost
+   all invalid sequences);
 3. otherwise every candidate — the HTTP ``charset``, the XML declaration, ``<meta charset>``, and
    the single-byte code pages used by the sites we follow (windows-1251, KOI8-R, windows-1256,
    windows-1252) — is decoded and scored by how much the result looks like running text in one
@@ -25,6 +29,7 @@ _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)",
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
 
 FALLBACKS = ("utf-8", "windows-1251", "koi8-r", "windows-1252", "windows-1256")
+MOSTLY_UTF8 = 3  # valid multi-byte characters per invalid sequence, at least
 
 # relative frequencies (per mille) of the commonest letters in Russian and Persian news prose
 _RU_FREQ = dict(
@@ -156,7 +161,9 @@ def decode_bytes(
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        pass
+        mostly = mostly_utf8(body)
+        if mostly is not None:
+            return mostly, "utf-8"
     else:
         if not body.isascii() or not declared or declared[0] in ("utf-8", "ascii"):
             return text, "utf-8"
@@ -179,6 +186,18 @@ def decode_bytes(
             best = (score, codec)
     codec = best[1] if best else "windows-1252"
     return body.decode(codec, "replace"), codec
+
+
+def mostly_utf8(body: bytes) -> str | None:
+    """``body`` decoded as UTF-8 with replacement characters when it is mostly valid UTF-8
+    (see the module docstring), else None."""
+    text = body.decode("utf-8", "replace")
+    broken = text.count("\ufffd") - body.count("\ufffd".encode())  # one per invalid sequence
+    if broken <= 0:
+        return None
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    valid = non_ascii - text.count("\ufffd")
+    return text if valid >= MOSTLY_UTF8 * broken else None
 
 
 def _ascii_compatible(codec: str) -> bool:

@@ -2,7 +2,8 @@
 
 1. pick the sources (named ones, or every enabled one; ``due_only``: poll interval and back-off
    elapsed, no ``Retry-After`` pending);
-2. record a ``crawl_runs`` row (status ``running``);
+2. record a ``crawl_runs`` row (status ``running``), unless another crawl of this archive is
+   running (:mod:`monitor.db.crawl_guard`; runs left ``running`` by a dead process are closed);
 3. fetch → parse → known? → extract → store + judge + fold: the ``engine`` crawls the sources
    and drives the run's :class:`~monitor.collect.collector.Collector` (``monitor crawl`` passes
    :func:`spiders.process.crawl_sources`, one Scrapy crawl in this process); items are stored in
@@ -17,7 +18,6 @@ raises :class:`CrawlError`; callers that crawl repeatedly spawn ``python -m moni
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -28,10 +28,11 @@ from monitor.collect.collector import Collector
 from monitor.collect.progress import Progress
 from monitor.collect.records import SourceJob
 from monitor.config import AppConfig, CrawlSettings
+from monitor.db.crawl_guard import claim_crawl_run
 from monitor.db.engine import Database
 from monitor.db.models import FetchState, Source
 from monitor.db.read.sources import run_outcomes
-from monitor.db.runs import finish_run, select_sources, start_run
+from monitor.db.runs import finish_run, select_sources
 from monitor.errors import MonitorError
 from monitor.pipeline import ItemStage
 from monitor.records import SourceOutcome
@@ -41,6 +42,13 @@ log = logging.getLogger(__name__)
 
 class CrawlError(MonitorError):
     """The crawl could not run at all (unknown source name, reactor already used)."""
+
+
+class CrawlRunning(CrawlError):
+    """Another crawl of the same archive is under way."""
+
+
+STALE_MARGIN_S = 600  # a run on another host counts as live this long past the time limit
 
 
 class CrawlEngine(Protocol):
@@ -151,15 +159,23 @@ def run_crawl(
             "due_only": due_only,
             "fulltext": fulltext,
         }
-        run = start_run(
+    with db.session() as session:  # its own transaction: the claim locks first
+        claim = claim_crawl_run(
             session,
             trigger=trigger,
             options=options,
             sources_total=len(jobs),
-            pid=os.getpid(),
             now=now,
+            stale_after_s=crawl.run_time_limit_s + STALE_MARGIN_S,
         )
-        run_id = run.id
+    for closed in claim.closed:
+        log.warning("Closed crawl run left running by a dead process run=%d", closed)
+    if claim.run is None:
+        raise CrawlRunning(
+            f"crawl: another crawl of this archive is running: {claim.blocker()}; "
+            "wait for it to finish (see `monitor status`)"
+        )
+    run_id = claim.run.id
     if stages is None:
         from monitor.collect.stages import default_stages
 

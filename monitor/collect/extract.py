@@ -20,7 +20,7 @@ from lxml import html as lxml_html
 from monitor.collect.charset import decode_bytes
 from monitor.collect.dates import DateContext, judge_date
 from monitor.collect.records import ArticleRecord
-from monitor.collect.text import clean_line, clean_text, html_to_text
+from monitor.collect.text import clean_line, clean_text
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ def extract_article(
         data = {
             k: v.replace(ZWNJ_STAND_IN, ZWNJ) if isinstance(v, str) else v for k, v in data.items()
         }
-    title = html_to_text(str(data.get("title") or ""), single_line=True)
+    title = clean_line(str(data.get("title") or ""))  # the page's title is text
     main = clean_text(str(data.get("text") or ""))
     if not main:
         return None

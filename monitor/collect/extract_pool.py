@@ -14,7 +14,11 @@ Robustness:
   with :class:`ExtractCrashed` (recorded against its source), the others are extracted, and the
   run goes on;
 - workers ignore SIGINT/SIGTERM (the crawl process decides when they stop: :meth:`close` at spider
-  close) and exit by themselves when the crawl process is gone.
+  close) and exit by themselves when the crawl process is gone;
+- :meth:`close` with no page in flight (the usual end of a crawl, also a short one that ends while
+  the workers are still loading the extractor) stops the workers at once, without waiting for
+  them to finish loading; only a worker that holds a page and does not stop within
+  ``CLOSE_WAIT_S`` is killed with a warning.
 
 Workers are started with ``spawn``: like any ``multiprocessing`` user, a script that crawls must
 guard its entry point with ``if __name__ == "__main__":`` (``python -m monitor`` does).
@@ -43,6 +47,7 @@ log = logging.getLogger(__name__)
 PARENT_CHECK_S = 1.0
 IN_FLIGHT_PER_WORKER = 2
 CLOSE_WAIT_S = 5.0
+IDLE_STOP_S = 0.5  # an idle worker that has not exited by then is still loading: killed quietly
 
 
 class ExtractCrashed(Exception):
@@ -73,26 +78,38 @@ def _watch_parent(parent: int) -> None:
             os._exit(0)
 
 
-def _init_worker(parent: int) -> None:
+def load_extractor() -> None:
+    """Load trafilatura in a worker before its first page."""
+    import monitor.collect.extract  # noqa: F401
+
+
+def _init_worker(parent: int, prepare: Callable[[], Any]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-    import monitor.collect.extract  # noqa: F401  (load trafilatura before the first page)
+    prepare()
 
 
 Task = tuple["Future[Any]", tuple[Any, ...], int]
 
 
 class ExtractPool:
-    """``workers`` processes running ``func`` (default :func:`extract_page`) one call at a time."""
+    """``workers`` processes running ``func`` (default :func:`extract_page`) one call at a time;
+    each runs ``prepare`` (default :func:`load_extractor`) when it starts."""
 
     def __init__(
-        self, workers: int, func: Callable[..., Any] = extract_page, *, start_method: str = "spawn"
+        self,
+        workers: int,
+        func: Callable[..., Any] = extract_page,
+        *,
+        start_method: str = "spawn",
+        prepare: Callable[[], Any] = load_extractor,
     ) -> None:
         if workers < 1:
             raise ValueError("ExtractPool needs at least one worker")
         self.workers = workers
         self.func = func
+        self.prepare = prepare
         self.capacity = workers * IN_FLIGHT_PER_WORKER
         self._context = multiprocessing.get_context(start_method)
         self._lock = threading.RLock()
@@ -125,13 +142,15 @@ class ExtractPool:
         return outer
 
     def close(self) -> None:
-        """Stop the workers; pages still waiting fail. Waits briefly for the worker processes."""
+        """Stop the workers; pages still waiting fail. Idle workers (none holds a page) are
+        stopped at once; a worker busy with a page gets ``CLOSE_WAIT_S`` to finish it."""
         with self._lock:
             self._closed = True
             waiting = [
                 (outer, RuntimeError("extraction pool closed")) for outer, _, _ in self._queue
             ]
             self._queue.clear()
+            busy = self._running > 0
             executors = [*self._retired, *([self._executor] if self._executor else [])]
             self._executor = None
             self._retired = []
@@ -139,13 +158,17 @@ class ExtractPool:
         for executor in executors:
             processes = list((getattr(executor, "_processes", None) or {}).values())
             executor.shutdown(wait=False, cancel_futures=True)
-            deadline = time.monotonic() + CLOSE_WAIT_S
+            deadline = time.monotonic() + (CLOSE_WAIT_S if busy else IDLE_STOP_S)
             for proc in processes:
                 proc.join(max(deadline - time.monotonic(), 0.0))
-                if proc.is_alive():
+                if not proc.is_alive():
+                    continue
+                if busy:
                     log.warning("Extraction worker did not stop; killing pid=%s", proc.pid)
-                    proc.kill()
-                    proc.join(1.0)
+                else:  # idle, or still loading the extractor: nothing is lost
+                    log.debug("Stopping idle extraction worker pid=%s", proc.pid)
+                proc.kill()
+                proc.join(1.0)
 
     # ------------------------------------------------------------------ internals (under the lock)
 
@@ -155,7 +178,7 @@ class ExtractPool:
                 self.workers,
                 mp_context=self._context,
                 initializer=_init_worker,
-                initargs=(os.getpid(),),
+                initargs=(os.getpid(), self.prepare),
             )
         return self._executor
 

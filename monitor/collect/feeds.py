@@ -5,6 +5,18 @@ Steps: refuse DTD/entity declarations (:mod:`monitor.collect.xmlsafety`); decode
 UTF-8 with the original URL as ``content-location`` so relative links resolve; then turn every
 entry into a :class:`FeedEntry` (plain text, absolute http(s) URL, UTC date with a quality flag).
 
+Text: a title is text unless the feed says it is HTML (Atom ``type="html"``/``"xhtml"``; RSS
+says nothing, so a title reads as HTML only when it looks like markup, see
+:func:`monitor.collect.text.looks_like_markup`); RSS descriptions and ``content:encoded`` are
+HTML, Atom content follows its ``type``. HTML becomes text with
+:func:`monitor.collect.text.convert_html` (feedparser's own sanitiser is off: nothing but text
+is kept, so it has nothing to add and would only lose words).
+
+An entry without an http(s) link (RSS 2.0 allows an item with only a title or a description) is
+kept without one (``url=""``): it is identified by its GUID, else by its title and text. A link
+that is not http(s) (``javascript:``, ``data:``, ``mailto:``) is dropped and the entry kept.
+An entry with no link, no title and no text is skipped.
+
 Outcomes: entries plus warnings (a malformed feed whose entries could be recovered keeps them and
 says so); :class:`FeedParseError` when nothing usable is there (HTML page instead of a feed,
 unparseable XML). A valid feed with no entries is not an error (a warning is returned).
@@ -25,7 +37,7 @@ import feedparser
 from monitor.collect.charset import decode_bytes
 from monitor.collect.dates import DateContext, judge_date
 from monitor.collect.records import FeedEntry, ParsedFeed
-from monitor.collect.text import clean_line, html_to_text
+from monitor.collect.text import Converted, clean_line, clean_text, convert_html, title_text
 from monitor.collect.xmlsafety import check_xml_safe
 from monitor.errors import FeedParseError
 from monitor.urls import is_fetchable_link
@@ -92,7 +104,7 @@ def parse_feed(
     utf8 = _XML_DECL_ENCODING.sub(r"\1", text, count=1).encode("utf-8", "replace")
     headers = {"content-location": feed_url, "content-type": "application/xml; charset=utf-8"}
     try:
-        parsed: Any = feedparser.parse(utf8, response_headers=headers, sanitize_html=True)
+        parsed: Any = feedparser.parse(utf8, response_headers=headers, sanitize_html=False)
     except Exception as exc:  # feedparser raises odd errors on odd character references
         raise FeedParseError(
             f"feeds: {feed_url} could not be parsed: {type(exc).__name__}: {exc}"
@@ -110,44 +122,96 @@ def parse_feed(
         warnings.append("feed has no entries")
     channel = parsed.get("feed") or {}
     base = str(channel.get("link") or feed_url)
+    typed = str(parsed.get("version") or "").startswith("atom")
+    notes = _Notes()
     entries: list[FeedEntry] = []
-    skipped = 0
     for raw in entries_raw[:max_entries]:
         try:
             with py_warnings.catch_warnings():
                 # feedparser warns when `updated*` falls back to `published*`; we ask for both
                 py_warnings.simplefilter("ignore", DeprecationWarning)
-                entry = _to_entry(raw, feed_url=feed_url, base=base, now=now, dates=dates)
+                entry = _to_entry(
+                    raw,
+                    feed_url=feed_url,
+                    base=base,
+                    now=now,
+                    dates=dates,
+                    typed=typed,
+                    notes=notes,
+                )
         except Exception as exc:  # one odd entry never loses the others
             warnings.append(f"entry skipped: {type(exc).__name__}: {str(exc)[:200]}")
             continue
-        if entry is None:
-            skipped += 1
-            continue
-        entries.append(entry)
-    if skipped:
-        warnings.append(f"{skipped} entries without a usable http(s) link were skipped")
+        if entry is not None:
+            entries.append(entry)
     if codec not in ("utf-8", "ascii"):
         log.debug("Feed decoded url=%s codec=%s", feed_url, codec)
+    title = _title(channel.get("title"), channel.get("title_detail"), typed=typed)
+    notes.text("feed title", title)
     return ParsedFeed(
-        title=clean_line(html_to_text(str(channel.get("title") or ""), single_line=True))[
-            :MAX_TITLE
-        ],
+        title=title.text[:MAX_TITLE],
         entries=entries,
-        warnings=warnings,
+        warnings=warnings + notes.lines(),
         link=str(channel.get("link") or ""),
     )
 
 
-def _detail_text(value: Any, detail: Any, *, single_line: bool) -> str:
+class _Notes:
+    """Warnings about entries, counted so that a feed of 500 odd entries gives a few lines."""
+
+    def __init__(self) -> None:
+        self.empty = 0
+        self.no_link = 0
+        self.bad_link = 0
+        self.markup: list[str] = []
+        self.markup_count = 0
+
+    def text(self, where: str, converted: Converted) -> None:
+        if converted.warning:
+            self.markup_count += 1
+            if len(self.markup) < 3:
+                self.markup.append(f"{where}: {converted.warning}")
+
+    def lines(self) -> list[str]:
+        out: list[str] = []
+        if self.no_link:
+            out.append(f"{self.no_link} entries without an http(s) link were kept without one")
+        if self.bad_link:
+            out.append(
+                f"{self.bad_link} entries had a link that is not http(s) (javascript:, data:, "
+                "mailto: …): the link was dropped, the entry kept"
+            )
+        if self.empty:
+            out.append(f"{self.empty} entries without a link, a title or text were skipped")
+        out += self.markup
+        if self.markup_count > len(self.markup):
+            out.append(f"… and {self.markup_count - len(self.markup)} more entries like that")
+        return out
+
+
+def _is_html(detail: Any, *, typed: bool) -> bool | None:
+    """What the feed says about a text construct: True (HTML), False (text), None (nothing)."""
+    if not typed:
+        return None
+    kind = str((detail or {}).get("type") or "text/plain")
+    return "html" in kind
+
+
+def _title(value: Any, detail: Any, *, typed: bool) -> Converted:
+    return title_text(str(value or ""), is_html=_is_html(detail, typed=typed))
+
+
+def _body(value: Any, detail: Any, *, typed: bool) -> Converted:
+    """RSS descriptions and content are HTML; Atom says which it is."""
     raw = str(value or "")
-    kind = str((detail or {}).get("type") or "text/html")
-    if "html" in kind or "<" in raw:
-        return html_to_text(raw, single_line=single_line)
-    return clean_line(raw) if single_line else html_to_text(raw)
+    says = _is_html(detail, typed=typed)
+    if says is False or (says is None and "<" not in raw and "&" not in raw):
+        return Converted(clean_text(raw))
+    return convert_html(raw)
 
 
 def _pick_link(raw: Any, feed_url: str, base: str) -> str | None:
+    """The entry's http(s) link; None when it has none, "" when it has only unusable ones."""
     candidates: list[str] = []
     if raw.get("link"):
         candidates.append(str(raw["link"]))
@@ -161,22 +225,38 @@ def _pick_link(raw: Any, feed_url: str, base: str) -> str | None:
         url = urljoin(base if base.startswith("http") else feed_url, cand.strip())
         if is_fetchable_link(url):
             return url
-    return None
+    return "" if any(c.strip() for c in candidates) else None
 
 
 def _to_entry(
-    raw: Any, *, feed_url: str, base: str, now: datetime | None, dates: DateContext | None
+    raw: Any,
+    *,
+    feed_url: str,
+    base: str,
+    now: datetime | None,
+    dates: DateContext | None,
+    typed: bool,
+    notes: _Notes,
 ) -> FeedEntry | None:
-    url = _pick_link(raw, feed_url, base)
-    if url is None:
-        return None
-    title = _detail_text(raw.get("title"), raw.get("title_detail"), single_line=True)[:MAX_TITLE]
-    summary = _detail_text(raw.get("summary"), raw.get("summary_detail"), single_line=False)
+    link = _pick_link(raw, feed_url, base)
+    title_c = _title(raw.get("title"), raw.get("title_detail"), typed=typed)
+    summary_c = _body(raw.get("summary"), raw.get("summary_detail"), typed=typed)
     contents = raw.get("content") or []
-    text = ""
+    text_c = Converted("")
     if contents:
         best = max(contents, key=lambda c: len(str(c.get("value") or "")))
-        text = _detail_text(best.get("value"), best, single_line=False)
+        text_c = _body(best.get("value"), best, typed=typed)
+    title, summary, text = title_c.text[:MAX_TITLE], summary_c.text, text_c.text
+    if not link and not title and not summary and not text:
+        notes.empty += 1
+        return None
+    if link is None:
+        notes.no_link += 1
+    elif link == "":
+        notes.bad_link += 1
+    where = f"entry {title[:60]!r}" if title else f"entry {str(raw.get('id') or '')[:80]!r}"
+    for part, converted in (("title", title_c), ("summary", summary_c), ("content", text_c)):
+        notes.text(f"{where} {part}", converted)
     if text and summary == text:
         summary = ""
     published_parsed = raw.get("published_parsed") or raw.get("updated_parsed")
@@ -188,7 +268,7 @@ def _to_entry(
     author = clean_line(str(raw.get("author") or "")) or None
     language = raw.get("language") or None
     return FeedEntry(
-        url=url,
+        url=link or "",
         title=title,
         guid=clean_line(str(guid))[:2000] if guid else None,
         summary=summary[:MAX_SUMMARY],

@@ -24,7 +24,7 @@ from parsel import Selector
 
 from monitor.collect.charset import decode_bytes
 from monitor.collect.records import FeedEntry
-from monitor.collect.text import clean_line, html_to_text
+from monitor.collect.text import clean_line
 from monitor.config import ListingSelectors
 from monitor.urls import canonicalize_url, is_fetchable_link
 
@@ -103,7 +103,6 @@ def extract_listing_links(
         title = clean_line(" ".join(a.xpath(".//text()").getall())) or clean_line(
             a.attrib.get("title", "")
         )
-        title = html_to_text(title, single_line=True)  # markup spelled out in text goes too
         if not configured:
             if not looks_like_article_url(url, page_url):
                 continue

@@ -5,8 +5,10 @@ carries the decisions out (the spider adapter turns :class:`Fetch` into a reques
 of :class:`Store` and :class:`Copy` into items for the batch writer).
 
 1. :func:`identify` — every entry gets its canonical URL and entry key
-   (:func:`monitor.identity.entry_key`); links that are not http(s) and entries already met in
-   this run (same key) are dropped.
+   (:func:`monitor.identity.entry_key`); entries with a link that is not http(s) and entries
+   already met in this run (same key) are dropped. A feed entry without a link (``url=""``: the
+   feed gave none, or only ``javascript:``/``data:`` ones, see :mod:`monitor.collect.feeds`) is
+   kept, with an empty canonical URL, identified by its GUID or else its title and text.
 2. The caller looks the candidates up: :class:`KnownItems`, the stored items with the same entry
    key in this source and those with the same canonical URL in any source.
 3. :func:`plan_entries` — for each candidate, in order, the first rule that applies:
@@ -15,7 +17,8 @@ of :class:`Store` and :class:`Copy` into items for the batch writer).
       from a listing, or from a sitemap without a title, there is nothing new to say — **skip**
       (counted as known); otherwise **store** it again: the store records a revision when the
       title, summary or feed text changed, and nothing when they did not;
-   b. **stored from another source, with text**: **copy** — store it with that text, no fetch;
+   b. **stored from another source, with text** (same canonical URL; an empty one matches
+      nothing): **copy** — store it with that text, no fetch;
    c. **its article page is needed** (:func:`needs_page`): **fetch** the page;
    d. otherwise **store** it as it came: full-text status ``none`` for a feed entry (its own text
       is kept), ``skipped`` for a sitemap or listing entry (no page fetching in this run).
@@ -24,8 +27,8 @@ of :class:`Store` and :class:`Copy` into items for the batch writer).
    gave one (``ok``); without it a feed entry keeps its own text (``failed``), while a sitemap or
    listing entry has nothing worth storing (None).
 
-An entry needs its page when page fetching is on for the run and either it came from a sitemap or
-a listing (they carry no text), or its source says ``fetch_fulltext: true`` (always), or — unless
+An entry needs its page when it has a link, page fetching is on for the run and either it came
+from a sitemap or a listing (they carry no text), or its source says ``fetch_fulltext: true`` (always), or — unless
 the source says ``false`` (never) — its feed text is shorter than ``crawl.fulltext_min_chars``.
 """
 
@@ -112,15 +115,16 @@ Decision = Store | Copy | Fetch | Skip
 
 
 def identify(entries: Iterable[FeedEntry], seen: Set[str] = frozenset()) -> list[Candidate]:
-    """Canonical URL and entry key of each fetchable entry whose key is not in ``seen`` nor
-    earlier in ``entries``; the caller adds the keys to ``seen``."""
+    """Canonical URL and entry key of each entry with a fetchable link or none at all, whose key
+    is not in ``seen`` nor earlier in ``entries``; the caller adds the keys to ``seen``."""
     out: list[Candidate] = []
     met: set[str] = set()
     for entry in entries:
-        if not is_fetchable_link(entry.url):
+        if entry.url and not is_fetchable_link(entry.url):
             continue
-        canonical = canonicalize_url(entry.url)
-        key = entry_key(entry.guid, canonical, entry.title)
+        # an entry without a link is kept: identified by its GUID, or its title and text
+        canonical = canonicalize_url(entry.url) if entry.url else ""
+        key = entry_key(entry.guid, canonical, entry.title, entry.text or entry.summary)
         if key in seen or key in met:
             continue
         met.add(key)
@@ -130,7 +134,7 @@ def identify(entries: Iterable[FeedEntry], seen: Set[str] = frozenset()) -> list
 
 def needs_page(job: SourceJob, entry: FeedEntry, policy: PagePolicy) -> bool:
     """Whether the entry's article page should be fetched (see the module docstring)."""
-    if not policy.fulltext:
+    if not policy.fulltext or not entry.url:
         return False
     if entry.arrived_via in ("sitemap", "listing"):
         return True
@@ -151,7 +155,7 @@ def plan_entries(
 def _decide(job: SourceJob, c: Candidate, known: KnownItems, policy: PagePolicy) -> Decision:
     entry, source_id = c.entry, job.source_id
     same = known.by_key.get(c.key)
-    elsewhere = known.by_url.get(c.canonical_url)
+    elsewhere = known.by_url.get(c.canonical_url) if c.canonical_url else None
     if same is None and elsewhere is not None and elsewhere.source_id == source_id:
         same = elsewhere
     if same is not None:

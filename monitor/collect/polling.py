@@ -6,7 +6,8 @@ When:
 - failure number *n* in a row: next due = now + min(base × 2^(n−1), max) — a source is never
   parked for good, it is retried at the latest after ``backoff_max_hours``;
 - a 429/503 with ``Retry-After`` (seconds or an HTTP date): not before that time (capped at
-  seven days), whichever of this and the back-off is later.
+  a day, like the back-off: a larger value is a mistake or a trap, not a plan), whichever of this
+  and the back-off is later.
 
 How (:func:`next_fetch_state`, the whole fetch-state policy): a success resets the failure count
 and the ``Retry-After`` wait, stores the validators the server sent for conditional GET (a 304
@@ -21,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-MAX_RETRY_AFTER = timedelta(days=7)
+MAX_RETRY_AFTER = timedelta(hours=24)
 
 
 def next_due_after_success(now: datetime, poll_interval_minutes: int) -> datetime:

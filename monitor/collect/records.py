@@ -20,7 +20,8 @@ StoreOutcome = Literal["new", "revised", "known", "error"]  # what storing an en
 
 @dataclass(frozen=True, slots=True)
 class FeedEntry:
-    """One entry of a feed, sitemap or listing page, normalised (plain text, absolute URL)."""
+    """One entry of a feed, sitemap or listing page, normalised (plain text, absolute URL;
+    ``url`` is "" for a feed entry without an http(s) link)."""
 
     url: str
     title: str = ""

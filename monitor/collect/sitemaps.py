@@ -18,7 +18,7 @@ from lxml import etree
 
 from monitor.collect.dates import DateContext, judge_date
 from monitor.collect.records import FeedEntry
-from monitor.collect.text import clean_line, html_to_text
+from monitor.collect.text import clean_line, title_text
 from monitor.collect.xmlsafety import check_xml_safe
 from monitor.errors import FeedParseError
 from monitor.urls import is_fetchable_link
@@ -102,7 +102,8 @@ def parse_sitemap(
         language = None
         published_at, quality = None, "missing"
         if news is not None:
-            title = html_to_text(_child_text(news, "title"), single_line=True)
+            # text, unless it plainly is markup (news:title says nothing about its type)
+            title = title_text(_child_text(news, "title")).text
             published_at, quality = judge_date(
                 _child_text(news, "publication_date") or None, now=now, context=dates
             )

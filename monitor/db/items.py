@@ -60,7 +60,8 @@ def find_known(
         stmt = select(*cols).where(Item.source_id == source_id, Item.entry_key.in_(chunk))
         for row in session.execute(stmt):
             by_key[row.entry_key] = KnownItem(**row._asdict())
-    for chunk in _chunks(list(dict.fromkeys(canonical_urls))):
+    # items without a link have an empty canonical URL: that identifies nothing
+    for chunk in _chunks([u for u in dict.fromkeys(canonical_urls) if u]):
         stmt = select(*cols).where(Item.canonical_url.in_(chunk))
         for row in session.execute(stmt):
             known = KnownItem(**row._asdict())
@@ -74,13 +75,16 @@ def find_known(
 def get_item_for_entry(
     session: Session, source_id: int, entry_key: str, canonical_url: str
 ) -> Item | None:
-    """The stored item of this source with this entry key (or, failing that, canonical URL)."""
+    """The stored item of this source with this entry key (or, failing that, canonical URL;
+    an empty one, of an item without a link, identifies nothing)."""
+    same = (
+        or_(Item.entry_key == entry_key, Item.canonical_url == canonical_url)
+        if canonical_url
+        else Item.entry_key == entry_key
+    )
     stmt = (
         select(Item)
-        .where(
-            Item.source_id == source_id,
-            or_(Item.entry_key == entry_key, Item.canonical_url == canonical_url),
-        )
+        .where(Item.source_id == source_id, same)
         .order_by((Item.entry_key == entry_key).desc(), Item.id)
         .limit(1)
     )

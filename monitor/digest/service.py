@@ -12,21 +12,26 @@ Guarantees (``mode="send"``):
   message (``data_dir/mail/…/<id>.eml``) are committed with status ``rendered``, then ``sending``.
   A run that finds a digest of the recipient still ``rendered`` or ``sending`` sends that same
   message again first, with its original Message-ID, then builds a new digest for what is left.
-  If the process stopped *after* the server accepted the message but *before* it was marked sent,
-  the recipient gets the message twice with the same Message-ID: mail clients and archives that
-  de-duplicate by Message-ID show it once. This at-least-once resend is the price of never losing
-  a digest; the window is the few milliseconds between the server's 250 and the commit.
+  The moment the server accepts a message, a note is written and synced next to it
+  (``mail/<recipient>/<id>.accepted``); the archive is then updated, retried for up to ten minutes
+  while another process holds its write lock (a crawl batch, ``VACUUM``). A run that finds a note
+  for an unfinished digest records it as sent without sending it again. Only if the process
+  stopped in the few milliseconds between the server's 250 and the note does the recipient get
+  the message twice, with the same Message-ID (mail clients and archives that de-duplicate by
+  Message-ID show it once): at-least-once, rather than risk losing a digest.
 * A permanent failure (5xx) is recorded (``deliveries``), the digest becomes ``failed`` and its items
   stay pending; a temporary one (4xx, connection error) is retried with back-off first.
 
-``on_stage(stage, digest_id)`` is called after each step that is committed: ``"rendered"``,
-``"sending"`` and ``"accepted"`` (the server accepted; not yet marked sent). Tests raise from it
-to simulate a crash at exactly that point.
+``on_stage(stage, digest_id)`` is called after each step: ``"rendered"`` and ``"sending"``
+(committed), ``"accepted"`` (the server accepted; nothing noted yet) and ``"noted"`` (the note is
+on disk; the archive not yet updated). Tests raise from it to simulate a crash at exactly that
+point.
 """
 
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -37,6 +42,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from monitor.config import AppConfig, RecipientConfig
@@ -44,16 +50,19 @@ from monitor.db import digests as q
 from monitor.db.engine import Database
 from monitor.db.models import Digest
 from monitor.db.read.digests import list_digests
+from monitor.db.retry import retry_locked
 from monitor.digest.build import DigestPlan, plan_digest
 from monitor.digest.message import build_subject, compose, new_message_id
 from monitor.digest.render import DigestRenderer, IndexEntry, renderer_for
 from monitor.digest.site import (
+    accepted_note_path,
     digest_paths,
     lock_dir,
     outbox_paths,
     site_dir,
     slug,
     write_atomic,
+    write_durable,
 )
 from monitor.digest.smtp import ACCEPTED, ERROR, Attempt, deliver
 from monitor.digest.text import local_date
@@ -89,7 +98,8 @@ class DigestOutcome:
     eml_path: Path | None = None
     attempts: int = 0
     error: str | None = None
-    resumed: tuple[int, ...] = ()
+    resumed: tuple[int, ...] = ()  # unfinished digests sent again first
+    recovered: tuple[int, ...] = ()  # unfinished digests the server had accepted: recorded as sent
 
     @property
     def ok(self) -> bool:
@@ -307,6 +317,44 @@ def _stored_message(config: AppConfig, s: Session, digest: Digest, rcpt: Recipie
     return raw
 
 
+def _note_accepted(config: AppConfig, recipient: str, digest_id: int, attempt: Attempt) -> Path:
+    note = {"digest_id": digest_id, "accepted_at": attempt.at.isoformat(), "reply": attempt.message}
+    return write_durable(accepted_note_path(config, recipient, digest_id), json.dumps(note))
+
+
+def _noted_at(path: Path) -> datetime:
+    try:
+        return datetime.fromisoformat(json.loads(path.read_text(encoding="utf-8"))["accepted_at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+
+
+def _record_sent(db: Database, digest_id: int, at: datetime, *, delivery: bool) -> None:
+    """Mark the digest sent (and, for one noted by an earlier run, add its delivery row)."""
+    with db.session() as s:
+        d = q.digest_row(s, digest_id)
+        assert d is not None
+        if delivery:
+            q.record_delivery(
+                s,
+                digest_id,
+                outcome=ACCEPTED,
+                code=250,
+                message="accepted (noted before the run stopped; recorded by a later run)",
+                at=at,
+            )
+            d.attempts += 1
+        q.mark_sent(s, d, at)
+
+
+def _bookkeeping_failed(digest_id: int, note: Path, exc: OperationalError) -> MonitorError:
+    return MonitorError(
+        f"digest: the server accepted digest {digest_id} but the archive stayed locked "
+        f"({exc.orig}); it is noted in {note} and the next run records it as sent "
+        "without sending it again"
+    )
+
+
 def _send(
     config: AppConfig,
     db: Database,
@@ -315,18 +363,27 @@ def _send(
     on_stage: StageHook | None,
     sleep: Callable[[float], None],
 ) -> DigestOutcome:
-    with db.session() as s:
-        digest = q.digest_row(s, digest_id)
-        assert digest is not None
-        raw = _stored_message(config, s, digest, rcpt)
-        digest.status = "sending"
-        address, subject, message_id = digest.address, digest.subject, digest.message_id
-        counts = (digest.story_count, digest.item_count)
-        paths = (digest.html_path, digest.text_path, digest.eml_path)
+    def begin() -> tuple[bytes, str, str, str, tuple[int, int], tuple[str | None, ...]]:
+        with db.session() as s:
+            digest = q.digest_row(s, digest_id)
+            assert digest is not None
+            raw = _stored_message(config, s, digest, rcpt)
+            digest.status = "sending"
+            return (
+                raw,
+                digest.address,
+                digest.subject,
+                digest.message_id,
+                (digest.story_count, digest.item_count),
+                (digest.html_path, digest.text_path, digest.eml_path),
+            )
+
+    raw, address, subject, message_id, counts, paths = retry_locked(begin, what="digest sending")
     if on_stage:
         on_stage("sending", digest_id)
+    note = accepted_note_path(config, rcpt.name, digest_id)
 
-    def record(attempt: Attempt) -> None:
+    def write_attempt(attempt: Attempt) -> None:
         with db.session() as s:
             q.record_delivery(
                 s,
@@ -341,6 +398,21 @@ def _send(
             d.attempts += 1
             if attempt.outcome != ACCEPTED:
                 d.last_error = f"{attempt.code or ''} {attempt.message}".strip()
+
+    def record(attempt: Attempt) -> None:
+        if attempt.outcome == ACCEPTED:
+            # first the note on disk (milliseconds), then the archive (which may be locked)
+            if on_stage:
+                on_stage("accepted", digest_id)
+            _note_accepted(config, rcpt.name, digest_id, attempt)
+            if on_stage:
+                on_stage("noted", digest_id)
+        try:
+            retry_locked(lambda: write_attempt(attempt), what="delivery attempt")
+        except OperationalError as exc:
+            if attempt.outcome == ACCEPTED:
+                raise _bookkeeping_failed(digest_id, note, exc) from None
+            raise
 
     smtp = config.settings.smtp
     result = deliver(
@@ -363,13 +435,14 @@ def _send(
         attempts=len(result.attempts),
     )
     if result.accepted:
-        if on_stage:
-            on_stage("accepted", digest_id)
-        with db.session() as s:
-            d = q.digest_row(s, digest_id)
-            assert d is not None
-            q.mark_sent(s, d, datetime.now(UTC))
-        write_index(config, db)
+        try:
+            retry_locked(
+                lambda: _record_sent(db, digest_id, last.at, delivery=False), what="digest sent"
+            )
+        except OperationalError as exc:
+            raise _bookkeeping_failed(digest_id, note, exc) from None
+        note.unlink(missing_ok=True)
+        _update_index(config, db)
         log.info("Digest sent recipient=%s digest=%d", rcpt.name, digest_id)
         return base
     error = f"{last.code or ''} {last.message}".strip()
@@ -377,16 +450,45 @@ def _send(
         # the outcome is unknown (connection lost); the same message goes out again next run
         log.warning("Digest deferred recipient=%s digest=%d error=%s", rcpt.name, digest_id, error)
         return replace(base, status="deferred", error=f"smtp: {error}; will be resent next run")
-    with db.session() as s:
-        d = q.digest_row(s, digest_id)
-        assert d is not None
-        d.status = "failed"
+
+    def fail() -> None:
+        with db.session() as s:
+            d = q.digest_row(s, digest_id)
+            assert d is not None
+            d.status = "failed"
+
+    retry_locked(fail, what="digest failed")
     log.warning("Digest failed recipient=%s digest=%d error=%s", rcpt.name, digest_id, error)
     return replace(
         base,
         status="failed",
         error=f"smtp: {error}; its items stay pending for the next digest",
     )
+
+
+def _recover_noted(config: AppConfig, db: Database, rcpt: RecipientConfig, digest_id: int) -> bool:
+    """Record an unfinished digest that the server had accepted (its note exists) as sent."""
+    note = accepted_note_path(config, rcpt.name, digest_id)
+    if not note.is_file():
+        return False
+    at = _noted_at(note)
+    retry_locked(lambda: _record_sent(db, digest_id, at, delivery=True), what="digest sent")
+    note.unlink(missing_ok=True)
+    _update_index(config, db)
+    log.warning(
+        "Unfinished digest had been accepted; recorded as sent recipient=%s digest=%d",
+        rcpt.name,
+        digest_id,
+    )
+    return True
+
+
+def _update_index(config: AppConfig, db: Database) -> None:
+    """:func:`write_index`; a failure only delays the index to the next digest."""
+    try:
+        write_index(config, db)
+    except (OperationalError, OSError) as exc:
+        log.warning("Digest site index not updated error=%s", exc)
 
 
 def write_index(config: AppConfig, db: Database) -> Path:
@@ -447,19 +549,28 @@ def run_digest(
         return _preview(config, db, rcpt, mode, now, outbox or config.outbox_dir)
     with _recipient_lock(config, rcpt.name):
         resumed: list[int] = []
+        recovered: list[int] = []
+
+        def done(outcome: DigestOutcome) -> DigestOutcome:
+            return replace(outcome, resumed=tuple(resumed), recovered=tuple(recovered))
+
         with db.session() as s:
             unfinished = [d.id for d in q.unfinished_digests(s, rcpt.name)]
         for digest_id in unfinished:
+            if _recover_noted(config, db, rcpt, digest_id):
+                recovered.append(digest_id)
+                continue
             log.warning("Resending unfinished digest recipient=%s digest=%d", rcpt.name, digest_id)
             outcome = _send(config, db, rcpt, digest_id, on_stage, sleep)
             resumed.append(digest_id)
             if outcome.status == "deferred":
-                return replace(outcome, resumed=tuple(resumed))
-        new_id, skipped = _render_new(config, db, rcpt, now)
+                return done(outcome)
+        new_id, skipped = retry_locked(
+            lambda: _render_new(config, db, rcpt, now), what="digest rendering"
+        )
         if new_id is None:
             assert skipped is not None
-            return replace(skipped, resumed=tuple(resumed))
+            return done(skipped)
         if on_stage:
             on_stage("rendered", new_id)
-        outcome = _send(config, db, rcpt, new_id, on_stage, sleep)
-        return replace(outcome, resumed=tuple(resumed))
+        return done(_send(config, db, rcpt, new_id, on_stage, sleep))

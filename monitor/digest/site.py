@@ -6,6 +6,8 @@ Layout under ``data_dir``::
     digests/<recipient>/<id>.html      one digest as a web page
     mail/<recipient>/<id>.eml          the exact message sent (resent unchanged after a crash)
     mail/<recipient>/<id>.txt          its plain-text part
+    mail/<recipient>/<id>.accepted     written (and synced) the moment the server accepted it,
+                                       until the archive records it as sent
 
 Previews and dry runs go to ``outbox_dir`` as ``<recipient>-<UTC timestamp>.{html,txt,eml}``.
 Every file is written to a temporary name first and renamed, so a reader never sees half a file.
@@ -52,6 +54,32 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_durable(path: Path, data: str) -> Path:
+    """:func:`write_atomic`, and on disk before it returns (file and directory synced)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return path
+
+
+def accepted_note_path(config: AppConfig, recipient: str, digest_id: int) -> Path:
+    """Where the server's acceptance of a digest is noted until the archive records it."""
+    return mail_dir(config) / slug(recipient) / f"{digest_id}.accepted"
 
 
 def digest_paths(config: AppConfig, recipient: str, digest_id: int) -> tuple[Path, Path, Path]:

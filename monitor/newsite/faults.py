@@ -24,6 +24,8 @@ html_instead_of_feed   the outlet's HTML home page, 200, text/html
 empty_feed             a valid feed/sitemap of the path's kind with no entries
 entity_bomb            an RSS document with a DTD of nested entity declarations ("billion laughs")
 rate_limited           429 with ``Retry-After: retry_after``
+truncated              the normal response with its full ``Content-Length``, but only the first
+                       half of the body before the connection closes (data loss)
 =====================  ===========================================================================
 
 ``times`` limits a fault to its first N requests (then the path heals), e.g. for retry tests.
@@ -51,6 +53,7 @@ FaultKind = Literal[
     "empty_feed",
     "entity_bomb",
     "rate_limited",
+    "truncated",
 ]
 
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)

@@ -174,6 +174,8 @@ class NewsHandler(BaseHTTPRequestHandler):
             return self._redirect_other_host(path, query, fault)
         elif kind == "oversize":
             self._oversize(fault)
+        elif kind == "truncated":
+            return self._truncated(path)
         elif kind == "entity_bomb":
             body = ENTITY_BOMB.replace("{link}", self.site.base_url + "/").encode()
             self._send(200, {"Content-Type": "application/rss+xml; charset=utf-8"}, body)
@@ -219,6 +221,19 @@ class NewsHandler(BaseHTTPRequestHandler):
         else:
             self._record(0, {})
         self.site.stopping.wait(fault.hang_s)
+
+    def _truncated(self, path: str) -> bool:
+        resource = self.site.resolve(path)
+        if resource is None:
+            return False
+        body = resource.render(resource.charset).encode(resource.charset, "xmlcharrefreplace")
+        ctype = f"{resource.content_type}; charset={resource.charset}"
+        self.close_connection = True
+        self._start(200, {"Content-Type": ctype, "Content-Length": str(len(body))})
+        if not self._head:
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+        return True
 
     def _redirect_other_host(self, path: str, query: str, fault: Fault) -> bool:
         host = (self.headers.get("Host") or "").rsplit(":", 1)[0]

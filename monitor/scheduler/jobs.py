@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from monitor.config import AppConfig, RecipientConfig
+from monitor.db import crawl_guard
 from monitor.db import jobs as q
 from monitor.db.engine import Database
 from monitor.scheduler.supervisor import ChildResult, run_child
@@ -199,22 +200,18 @@ class JobRunner:
     # ------------------------------------------------------------------ crawl
 
     def crawl_blocker(self) -> str | None:
-        """Why a crawl must not start now (another live crawl), closing stale ``running`` rows."""
+        """Why a crawl must not start now (another live crawl, its pid *and* start time
+        checked), closing stale ``running`` rows (:mod:`monitor.db.crawl_guard`)."""
         now = self.clock()
         limit = self.config.settings.crawl.run_time_limit_s + self.options.kill_grace_s + 600
         with self.db.session() as session:
-            for run in q.running_crawl_runs(session):
-                fresh = (now - run.started_at).total_seconds() < limit
-                if fresh and q.pid_alive(run.pid):
-                    return f"crawl run {run.id} (pid {run.pid}) is still running"
-                q.close_crawl_runs(
-                    session,
-                    status="aborted",
-                    at=now,
-                    message="scheduler: the crawl process is gone; closed as aborted",
-                    run_ids=[run.id],
-                )
-                log.warning("Closed stale crawl run run=%d pid=%s", run.id, run.pid)
+            closed, live = crawl_guard.close_stale_runs(
+                session, now=now, stale_after_s=limit, who="scheduler"
+            )
+        for run_id in closed:
+            log.warning("Closed stale crawl run run=%d", run_id)
+        if live:
+            return f"{crawl_guard.describe(live[0])} is still running"
         return None
 
     def run_crawl(self) -> ChildResult | None:

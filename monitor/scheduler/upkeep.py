@@ -19,10 +19,11 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from monitor.config import AppConfig
+from monitor.db import crawl_guard
 from monitor.db import jobs as q
 from monitor.db.engine import Database
 
@@ -47,9 +48,15 @@ class UpkeepReport:
         return asdict(self)
 
 
+CRAWL_STALE_S = 6 * 3600  # a crawl row without a process start time counts this long at most
+
+
 def _crawl_busy(db: Database) -> bool:
+    """A crawl is at work (its pid and process start time checked, see ``crawl_guard``)."""
     with db.session() as session:
-        return any(q.pid_alive(r.pid) for r in q.running_crawl_runs(session))
+        return bool(
+            crawl_guard.live_runs(session, now=datetime.now(UTC), stale_after_s=CRAWL_STALE_S)
+        )
 
 
 def apply_retention(config: AppConfig, db: Database, now: datetime, report: UpkeepReport) -> None:

@@ -85,8 +85,9 @@ def atom_entry(record: ItemRecord, *, item_url: str | None = None) -> str:
         "<entry>",
         f"<id>{_x(entry_id)}</id>",
         f'<title type="text">{_x(record.title or "(untitled)")}</title>',
-        f'<link rel="alternate" href={_attr(record.url)}/>',
     ]
+    if record.url:  # an item without a link has only its archive page
+        parts.append(f'<link rel="alternate" href={_attr(record.url)}/>')
     if item_url:
         parts.append(f'<link rel="related" type="text/html" href={_attr(item_url)}/>')
     parts.append(f"<updated>{_iso(record.first_seen_at)}</updated>")

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -25,7 +24,6 @@ from starlette.responses import (
 )
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from monitor.config import AppConfig
 from monitor.db.engine import Database
@@ -47,13 +45,14 @@ from monitor.web.security import (
     CSRF_COOKIE,
     CSRF_FIELD,
     DIGEST_CSP,
+    AuthMiddleware,
+    HostCheckMiddleware,
     SecurityHeadersMiddleware,
+    WebAuth,
+    allowed_hosts,
     csrf_ok,
-    is_authenticated,
     new_csrf_token,
     safe_next,
-    session_value,
-    token_matches,
 )
 
 WEB_TEMPLATES = templates_dir() / "web"
@@ -61,36 +60,6 @@ MAX_PAGE = 400
 FEED_SIZE = 50
 FACETS_TTL_S = 300.0
 CHART_DAYS = 30
-PUBLIC_PATHS = ("/login", "/static/")
-
-
-class AuthMiddleware:
-    """With a token configured, every path except the login form and CSS needs it."""
-
-    def __init__(self, app: ASGIApp, token: str | None) -> None:
-        self.app = app
-        self.token = token
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.token:
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope)
-        path = request.url.path
-        if path.startswith(PUBLIC_PATHS) or is_authenticated(request, self.token):
-            await self.app(scope, receive, send)
-            return
-        response: Response
-        if path.startswith("/api/") or path.endswith(".atom") or request.method != "GET":
-            response = JSONResponse(
-                {"error": "web: this archive needs a token (Authorization: Bearer TOKEN)"},
-                status_code=401,
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        else:
-            target = path + (f"?{request.url.query}" if request.url.query else "")
-            response = RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
-        await response(scope, receive, send)
 
 
 def _int(value: str | None, default: int, *, lo: int = 1, hi: int = MAX_PAGE) -> int:
@@ -108,6 +77,12 @@ class ArchiveApp:
         self.db = db
         web = config.settings.web
         self.token = web.token.get_secret_value() if web.token else None
+        self.auth = WebAuth(
+            self.token,
+            session_hours=web.session_hours,
+            login_attempts=web.login_attempts,
+            lockout_minutes=web.login_lockout_minutes,
+        )
         self.page_size = web.page_size
         self.env = make_environment(WEB_TEMPLATES, override_dir(config.config_dir, "web"))
         self._facets: tuple[float, dict[str, list[str]]] | None = None
@@ -347,16 +322,28 @@ class ArchiveApp:
                 "web: the form expired or came from another site; reload the login page",
                 status_code=403,
             )
+        wait = self.auth.wait_s(request)
+        if wait:
+            minutes = max(1, round(wait / 60))
+            refused = self.render(
+                request,
+                "login.html",
+                status=429,
+                next=nxt,
+                error=f"Too many wrong tokens from this address; try again in {minutes} min.",
+            )
+            refused.headers["Retry-After"] = str(int(wait) + 1)
+            return refused
         given = form.get("token")
-        if not self.token or not isinstance(given, str) or not token_matches(given, self.token):
+        if not self.token or not isinstance(given, str) or not self.auth.check(request, given):
             return self.render(
                 request, "login.html", status=200, next=nxt, error="That token is not right."
             )
         response = RedirectResponse(nxt, status_code=303)
         response.set_cookie(
             AUTH_COOKIE,
-            session_value(self.token),
-            max_age=30 * 24 * 3600,
+            self.auth.sessions.create(),
+            max_age=self.auth.session_max_age,
             httponly=True,
             samesite="strict",
             path="/",
@@ -369,6 +356,7 @@ class ArchiveApp:
         csrf = form.get(CSRF_FIELD)
         if not csrf_ok(request, csrf if isinstance(csrf, str) else None):
             return PlainTextResponse("web: the form came from another site", status_code=403)
+        self.auth.sessions.revoke(request.cookies.get(AUTH_COOKIE, ""))
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(AUTH_COOKIE, path="/")
         return response
@@ -407,13 +395,21 @@ def _https(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def create_app(config: AppConfig, db: Database) -> Starlette:
-    """The ASGI app over ``db``; the token (if any) comes from ``config.settings.web.token``."""
+def create_app(config: AppConfig, db: Database, *, bind_host: str | None = None) -> Starlette:
+    """The ASGI app over ``db``; the token (if any) comes from ``config.settings.web.token``.
+    ``bind_host``: the address served on (default ``web.host``), answered besides loopback
+    names and ``web.allowed_hosts``."""
     state = ArchiveApp(config, db)
-    return Starlette(
+    web = config.settings.web
+    app = Starlette(
         routes=state.routes(),
         middleware=[
+            Middleware(
+                HostCheckMiddleware, allowed=allowed_hosts(web.allowed_hosts, bind_host or web.host)
+            ),
             Middleware(SecurityHeadersMiddleware),
-            Middleware(AuthMiddleware, token=state.token),
+            Middleware(AuthMiddleware, auth=state.auth),
         ],
     )
+    app.state.auth = state.auth
+    return app

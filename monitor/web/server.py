@@ -1,4 +1,4 @@
-"""Running the web app with uvicorn, refusing to expose an archive without a token."""
+"""Running the web app with uvicorn, refusing to expose an archive without a strong token."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 from monitor.config import AppConfig
 from monitor.db.engine import Database
 from monitor.errors import ExitCode, MonitorError
+from monitor.web.security import MAKE_ONE_HINT, allowed_hosts, token_weakness
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +29,22 @@ def is_loopback(host: str) -> bool:
 
 
 def check_bind(host: str, token: str | None) -> None:
-    """Refuse to listen beyond loopback unless a token protects the archive."""
-    if not is_loopback(host) and not token:
+    """Refuse to listen beyond loopback unless a strong token protects the archive."""
+    if is_loopback(host):
+        if token and token_weakness(token):
+            log.warning("Weak web token on loopback host=%s", host)
+        return
+    if not token:
         raise WebConfigError(
             f"web: refusing to listen on {host} without a token; set MONITOR_WEB_TOKEN "
-            "(then log in with it, or send 'Authorization: Bearer TOKEN'), "
+            f"({MAKE_ONE_HINT}; then log in with it, or send 'Authorization: Bearer TOKEN'), "
             "or serve on 127.0.0.1"
+        )
+    weakness = token_weakness(token)
+    if weakness:
+        raise WebConfigError(
+            f"web: refusing to listen on {host}: MONITOR_WEB_TOKEN is too weak ({weakness}); "
+            f"{MAKE_ONE_HINT}"
         )
 
 
@@ -45,5 +56,12 @@ def serve(config: AppConfig, db: Database, *, host: str, port: int) -> None:
 
     web = config.settings.web
     check_bind(host, web.token.get_secret_value() if web.token else None)
+    if not web.allowed_hosts and not allowed_hosts((), host):
+        log.warning(
+            "Listening on every address but answering only loopback host names host=%s; "
+            "list the names clients use in web.allowed_hosts",
+            host,
+        )
     log.info("Serving archive host=%s port=%s", host, port)
-    uvicorn.run(create_app(config, db), host=host, port=port, log_level="info", proxy_headers=False)
+    app = create_app(config, db, bind_host=host)
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)

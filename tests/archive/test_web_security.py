@@ -36,7 +36,8 @@ def _csrf(page: str) -> str:
         ("localhost", None, True),
         ("0.0.0.0", None, False),
         ("192.168.1.5", None, False),
-        ("0.0.0.0", "tok", True),
+        ("0.0.0.0", "tok", False),  # too weak for the network
+        ("0.0.0.0", "k7Qv-2xN9pLw_Zr4TbY8sHcE1mUaJfDg", True),
     ],
 )
 def test_check_bind(host: str, token: str | None, ok: bool) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from concurrent.futures import Future, wait
 
 import pytest
@@ -75,3 +77,43 @@ def test_close_stops_the_workers_and_refuses_new_pages() -> None:
     assert not any(p.is_alive() for p in processes)
     with pytest.raises(RuntimeError, match="closed"):
         pool.submit("y").result(5)
+
+
+def slow_to_load() -> None:
+    """Runs in the worker as it starts: loading takes longer than a short crawl."""
+    time.sleep(30)
+
+
+def slow_page(value: str) -> str:
+    time.sleep(30)
+    return value
+
+
+def test_a_pool_still_loading_stops_at_once_and_quietly(caplog: pytest.LogCaptureFixture) -> None:
+    """The usual end of a short crawl: nothing in flight, the worker still loading trafilatura."""
+    caplog.set_level(logging.DEBUG, logger="monitor.collect.extract_pool")
+    pool = ExtractPool(1, crash_on, prepare=slow_to_load)
+    pool.start()
+    time.sleep(1.0)  # the worker process is up and loading
+    processes = list(pool._current()._processes.values())
+    assert processes
+    started = time.monotonic()
+    pool.close()
+    took = time.monotonic() - started
+    assert not any(p.is_alive() for p in processes)
+    assert took < 3.0
+    assert "did not stop" not in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_a_worker_busy_with_a_page_at_close_is_killed_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    pool = ExtractPool(1, slow_page, prepare=int)
+    future = pool.submit("page")
+    time.sleep(1.5)  # the page is in the worker now
+    processes = list(pool._current()._processes.values())
+    pool.close()
+    assert not any(p.is_alive() for p in processes)
+    assert "did not stop; killing" in caplog.text
+    assert future.done()

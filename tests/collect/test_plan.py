@@ -100,6 +100,19 @@ def test_identify_canonicalises_keys_and_drops_unfetchable_and_repeated_entries(
     assert identify([first, other], seen={out[0].key}) == [out[1]]
 
 
+def test_identify_keeps_entries_without_a_link() -> None:
+    bulletin = FeedEntry(url="", title="Bulletin", guid="urn:bulletin:1", summary="Talks.")
+    first = FeedEntry(url="", title="Same title", summary="First text")
+    second = FeedEntry(url="", title="Same title", summary="Second text")
+    out = identify([bulletin, first, second, first])
+    assert [c.entry for c in out] == [bulletin, first, second]  # the repeat is met already
+    assert {c.canonical_url for c in out} == {""}
+    assert out[0].key == entry_key("urn:bulletin:1", "", "Bulletin")
+    # without GUID or link: title and text, so two bulletins under one title are two entries
+    assert out[1].key == entry_key(None, "", "Same title", "First text")
+    assert out[1].key != out[2].key
+
+
 # ---------------------------------------------------------------------- needs_page
 
 
@@ -214,6 +227,21 @@ def test_an_article_stored_elsewhere_without_text_is_fetched() -> None:
     c = candidate(e)
     decision = plan_one(e, KnownItems(by_url={c.canonical_url: stored(c, source_id=OTHER)}))
     assert isinstance(decision, Fetch)
+
+
+@pytest.mark.parametrize("fulltext", ["always", "short"])
+def test_an_entry_without_a_link_is_stored_as_it_came(
+    fulltext: Literal["always", "short", "never"],
+) -> None:
+    e = FeedEntry(url="", title="Bulletin", summary="teaser")
+    assert not needs_page(job(fulltext), e, DEFAULT)
+    # another source's item without a link has an empty canonical URL too: that is no copy
+    c = candidate(e)
+    elsewhere = stored(c, source_id=OTHER, text="Another bulletin's text.", item_id=42)
+    decision = plan_one(e, KnownItems(by_url={"": elsewhere}), fulltext=fulltext)
+    assert isinstance(decision, Store)
+    assert (decision.item.canonical_url, decision.item.fulltext_status) == ("", "none")
+    assert decision.item.article is None
 
 
 def test_decisions_keep_the_entries_order() -> None:

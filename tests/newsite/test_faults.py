@@ -87,6 +87,19 @@ def test_timeout_can_stall_after_headers(news_site: NewsSite) -> None:
             response.read()
 
 
+def test_truncated_body_is_shorter_than_its_length(news_site: NewsSite) -> None:
+    news_site.set_fault(RSS, Fault(kind="truncated"))
+    with (
+        httpx.Client(trust_env=False, timeout=5) as client,
+        client.stream("GET", news_site.url(RSS)) as response,
+    ):
+        assert response.status_code == 200
+        declared = int(response.headers["Content-Length"])
+        with pytest.raises(httpx.RemoteProtocolError):
+            response.read()
+    assert declared > 1000
+
+
 def test_oversize_streams_without_length(news_site: NewsSite, news_http: httpx.Client) -> None:
     news_site.set_fault(RSS, Fault(kind="oversize"))  # 50 MB by default
     limit, received = 2_000_000, 0
