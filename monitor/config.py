@@ -189,7 +189,7 @@ class DedupSettings(_Model):
     )
     title_window_hours: int = Field(72, ge=1, description="Title-only copies must be this close")
     related_window_hours: int = Field(72, ge=1, description="Related reports must be this close")
-    max_candidates: int = Field(50, ge=1, le=1000, description="Candidates compared per item")
+    max_candidates: int = Field(20, ge=1, le=1000, description="Candidates compared per item")
 
 
 class RecipientFilters(_Model):

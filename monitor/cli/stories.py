@@ -28,9 +28,11 @@ def rebuild_cmd(app: AppContext) -> None:
         app.db, app.config.settings.dedup, generic_entities=generic_entities(app.config)
     )
     stats = result.stats
+    merged = stats["fold/merged"]
     app.console.print(
-        f"Rebuilt stories from {result.items} items: {stats['fold/new_story']} stories, "
-        f"{stats['fold/copies']} copies folded, {stats['fold/related']} related reports."
+        f"Rebuilt stories from {result.items} items: {stats['fold/new_story'] - merged} stories, "
+        f"{stats['fold/copies']} copies folded, {stats['fold/related']} related reports"
+        + (f", {merged} merges of stories one item linked." if merged else ".")
     )
 
 

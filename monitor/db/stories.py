@@ -77,6 +77,12 @@ def tag_values(
     return out
 
 
+def tag_pairs(session: Session, item_id: int) -> list[tuple[str, str]]:
+    """(kind, value) of an item's tags, without their evidence."""
+    rows = session.execute(select(ItemTag.kind, ItemTag.value).where(ItemTag.item_id == item_id))
+    return [(k, v) for k, v in rows]
+
+
 _FOLD_COLUMNS = (
     Item.id,
     Item.source_id,
@@ -134,23 +140,26 @@ def exact_matches(
     content_hash: str | None,
 ) -> list[tuple[int, str]]:
     """Folded items that are exact copies: (item id, signal), strongest signal first."""
-    folded = (Item.story_id.is_not(None), Item.id != item_id)
-    out: list[tuple[int, str]] = []
+    same = []
     if canonical_url:
-        ids = session.scalars(
-            select(Item.id).where(Item.canonical_url == canonical_url, *folded).order_by(Item.id)
-        ).all()
-        out.extend((i, "canonical_url") for i in ids)
+        same.append(Item.canonical_url == canonical_url)
     if guid:
-        ids = session.scalars(
-            select(Item.id).where(Item.source_id == source_id, Item.guid == guid, *folded)
-        ).all()
-        out.extend((i, "guid") for i in ids)
+        same.append((Item.source_id == source_id) & (Item.guid == guid))
     if content_hash:
-        ids = session.scalars(
-            select(Item.id).where(Item.content_hash == content_hash, *folded).order_by(Item.id)
-        ).all()
-        out.extend((i, "fingerprint") for i in ids)
+        same.append(Item.content_hash == content_hash)
+    if not same:
+        return []
+    rows = session.execute(
+        select(Item.id, Item.canonical_url, Item.source_id, Item.guid, Item.content_hash)
+        .where(Item.story_id.is_not(None), Item.id != item_id, or_(*same))
+        .order_by(Item.id)
+    ).all()
+    out: list[tuple[int, str]] = []
+    out += [
+        (r.id, "canonical_url") for r in rows if canonical_url and r.canonical_url == canonical_url
+    ]
+    out += [(r.id, "guid") for r in rows if guid and r.source_id == source_id and r.guid == guid]
+    out += [(r.id, "fingerprint") for r in rows if content_hash and r.content_hash == content_hash]
     return out
 
 
@@ -175,91 +184,32 @@ def band_candidates(
     return [row[0] for row in session.execute(stmt)]
 
 
-def title_key_candidates(
-    session: Session, key: str, lo: datetime, hi: datetime, *, exclude: int, limit: int
-) -> list[int]:
-    if not key:
-        return []
-    stmt = (
-        select(Item.id)
-        .join(DedupSignature, DedupSignature.item_id == Item.id)
-        .where(Item.title_key == key, Item.id != exclude, DedupSignature.item_time.between(lo, hi))
-        .order_by(Item.id.desc())
-        .limit(limit)
-    )
+def folded_between(session: Session, lo: datetime, hi: datetime) -> list[int]:
+    """Items indexed for matching (a dedup signature) whose matching time is in [lo, hi]."""
+    stmt = select(DedupSignature.item_id).where(DedupSignature.item_time.between(lo, hi))
     return list(session.scalars(stmt))
 
 
-def figure_candidates(
-    session: Session,
-    figures: Iterable[str],
-    lo: datetime,
-    hi: datetime,
-    *,
-    exclude: int,
-    limit: int,
-) -> list[int]:
-    """Folded items within [lo, hi] sharing key-figure tags, most shared first."""
-    return _tag_candidates(session, "figure", figures, lo, hi, exclude=exclude, limit=limit)
+def last_folded(session: Session) -> int:
+    """The highest id of an item indexed for matching (0 when none is)."""
+    return int(session.scalar(select(func.max(DedupSignature.item_id))) or 0)
 
 
-def entity_candidates(
-    session: Session,
-    entities: Iterable[str],
-    lo: datetime,
-    hi: datetime,
-    *,
-    exclude: int,
-    limit: int,
-    other_than_language: str | None,
-) -> list[int]:
-    """Folded items within [lo, hi] in *another* language sharing entity tags, most shared
-    first (entities only link reports across languages)."""
-    return _tag_candidates(
-        session,
-        "entity",
-        entities,
-        lo,
-        hi,
-        exclude=exclude,
-        limit=limit,
-        other_than_language=other_than_language,
+def folded_after(session: Session, item_id: int) -> list[int]:
+    """Items indexed for matching with an id above ``item_id`` (folded by another process)."""
+    stmt = select(DedupSignature.item_id).where(DedupSignature.item_id > item_id)
+    return list(session.scalars(stmt))
+
+
+def story_ids(session: Session, item_ids: Iterable[int]) -> dict[int, int]:
+    """item id → story id, for the given items that are in a story."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Item.id, Item.story_id).where(Item.id.in_(ids), Item.story_id.is_not(None))
     )
-
-
-def _tag_candidates(
-    session: Session,
-    kind: str,
-    values: Iterable[str],
-    lo: datetime,
-    hi: datetime,
-    *,
-    exclude: int,
-    limit: int,
-    other_than_language: str | None = None,
-) -> list[int]:
-    wanted = sorted(set(values))
-    if not wanted:
-        return []
-    shared = func.count().label("shared")
-    stmt = (
-        select(ItemTag.item_id, shared)
-        .join(DedupSignature, DedupSignature.item_id == ItemTag.item_id)
-        .where(
-            ItemTag.kind == kind,
-            ItemTag.value.in_(wanted),
-            ItemTag.item_id != exclude,
-            DedupSignature.item_time.between(lo, hi),
-        )
-    )
-    if other_than_language is not None:
-        stmt = stmt.join(Item, Item.id == ItemTag.item_id).where(
-            or_(Item.language.is_(None), Item.language != other_than_language)
-        )
-    stmt = (
-        stmt.group_by(ItemTag.item_id).order_by(shared.desc(), ItemTag.item_id.desc()).limit(limit)
-    )
-    return [row[0] for row in session.execute(stmt)]
+    return {int(i): int(s) for i, s in rows if s is not None}
 
 
 def save_signature(
@@ -271,10 +221,12 @@ def save_signature(
     shingles: int,
     time: datetime,
     bands: Iterable[int],
+    fresh: bool = False,
 ) -> None:
-    """Replace the item's signature and band rows."""
-    session.execute(delete(DedupBand).where(DedupBand.item_id == item_id))
-    session.execute(delete(DedupSignature).where(DedupSignature.item_id == item_id))
+    """Replace the item's signature and band rows (``fresh``: it has none yet)."""
+    if not fresh:
+        session.execute(delete(DedupBand).where(DedupBand.item_id == item_id))
+        session.execute(delete(DedupSignature).where(DedupSignature.item_id == item_id))
     session.add(
         DedupSignature(
             item_id=item_id, kind=kind, minhash=minhash, shingles=shingles, item_time=time
@@ -328,9 +280,117 @@ def record_event(
     return event
 
 
-def story_members(session: Session, story_id: int) -> list[FoldRow]:
-    ids = session.scalars(select(Item.id).where(Item.story_id == story_id)).all()
-    return load_fold_rows(session, ids)
+def merge_story(
+    session: Session,
+    *,
+    into: int,
+    other: int,
+    item_id: int,
+    matched_item_id: int,
+    similarity: float,
+    detail: dict[str, Any],
+) -> list[int]:
+    """Move every item of story ``other`` into story ``into``: item ``item_id`` (in ``into``) is
+    evidence that ``matched_item_id`` (in ``other``) reports the same event. The other story's
+    lead becomes a related report; each moved item gets a ``merge`` event (``monitor stories
+    split`` undoes it). Returns the moved item ids."""
+    session.flush()
+    old_lead = session.scalar(select(Story.lead_item_id).where(Story.id == other))
+    rows = session.execute(
+        select(Item.id, Item.story_role).where(Item.story_id == other).order_by(Item.id)
+    ).all()
+    if not rows:
+        return []
+    moved = [r.id for r in rows]
+    leads = [r.id for r in rows if r.story_role == "lead" or r.id == old_lead]
+    session.execute(
+        update(Item)
+        .where(Item.story_id == other)
+        .values(story_id=into)
+        .execution_options(synchronize_session=False)
+    )
+    for lead in leads:
+        session.execute(
+            update(Item)
+            .where(Item.id == lead)
+            .values(
+                story_role="related",
+                story_reason={
+                    "signal": "merge",
+                    "similarity": similarity,
+                    "matched_item_id": item_id if lead == matched_item_id else matched_item_id,
+                    "detail": {**detail, "from_story": other, "via_item": item_id},
+                },
+            )
+            .execution_options(synchronize_session=False)
+        )
+    roles = {r.id: ("related" if r.id in leads else r.story_role or "related") for r in rows}
+    session.execute(
+        insert(StoryEvent),
+        [
+            {
+                "story_id": into,
+                "item_id": i,
+                "matched_item_id": item_id,
+                "signal": "merge",
+                "role": roles[i],
+                "similarity": similarity,
+                "detail": {
+                    "from_story": other,
+                    "via_item": item_id,
+                    "matched_item_id": matched_item_id,
+                },
+            }
+            for i in moved
+        ],
+    )
+    session.execute(update(StoryEvent).where(StoryEvent.story_id == other).values(story_id=into))
+    session.execute(
+        update(Item).where(Item.story_id == other).values(story_id=into)
+    )  # nothing left; keeps the foreign key clear before the delete
+    session.execute(delete(Story).where(Story.id == other))
+    # the session's copies of moved items and of the deleted story are stale now
+    for obj in list(session.identity_map.values()):
+        if (isinstance(obj, Item) and obj.id in roles) or (
+            isinstance(obj, Story) and obj.id == other
+        ):
+            session.expire(obj)
+    return moved
+
+
+@dataclass(frozen=True)
+class LeadRow:
+    """What choosing a story's lead needs to know about a member."""
+
+    id: int
+    story_role: str | None
+    story_reason: dict[str, Any] | None
+    time: datetime
+    length: int  # characters of text (or summary)
+
+
+def story_lead_rows(session: Session, story_id: int) -> list[LeadRow]:
+    rows = session.execute(
+        select(
+            Item.id,
+            Item.story_role,
+            Item.story_reason,
+            Item.published_at,
+            Item.date_quality,
+            Item.first_seen_at,
+            func.length(func.coalesce(func.nullif(Item.text, ""), Item.summary, "")),
+        ).where(Item.story_id == story_id)
+    )
+    return [
+        LeadRow(
+            id=r[0],
+            story_role=r[1],
+            story_reason=r[2],
+            time=r[3] if r[3] is not None and r[4] == "ok" else r[5],
+            length=int(r[6] or 0),
+        )
+        for r in rows
+    ]
 
 
 def story_member_ids(session: Session, story_id: int) -> set[int]:

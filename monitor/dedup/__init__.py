@@ -2,7 +2,10 @@
 
 - :mod:`monitor.dedup.text` — boilerplate removal, shingles, numbers;
 - :mod:`monitor.dedup.minhash` — MinHash signatures and LSH band hashes;
+- :mod:`monitor.dedup.anchors` — stems, name skeletons across scripts, named dates (Solar Hijri too);
+- :mod:`monitor.dedup.similarity` — rarity-weighted stem overlap, aligned sentences, term statistics;
 - :mod:`monitor.dedup.match` — copy / related decisions between two items;
+- :mod:`monitor.dedup.window` — the matching window in memory, with an inverted key index;
 - :mod:`monitor.dedup.index` — an in-memory LSH band index (bulk matching, benchmarks);
 - :mod:`monitor.dedup.stage` — :class:`FoldStage`, the pipeline stage;
 - :mod:`monitor.dedup.service` — rebuild and manual split.

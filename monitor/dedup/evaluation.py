@@ -56,7 +56,7 @@ def _paragraphs(text: str) -> list[str]:
 
 
 def _variant(base: dict[str, Any], copy: dict[str, Any], n: int) -> LabelledItem:
-    paras = _paragraphs(base.get("text") or "")
+    paras = _paragraphs(copy.get("text") or base.get("text") or "")
     drop = set(copy.get("drop", []))
     paras = [p for i, p in enumerate(paras) if i not in drop]
     for old, new in copy.get("edit", []):

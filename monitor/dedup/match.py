@@ -38,13 +38,42 @@ from datetime import datetime
 from typing import Any
 
 from monitor.config import DedupSettings
-from monitor.dedup.text import PreparedText, content_tokens, numbers, prepare_body
-from monitor.identity import normalise_title
+from monitor.dedup import anchors
+from monitor.dedup.similarity import (
+    NO_WORDING,
+    WindowStats,
+    Wording,
+    aligned_sentences,
+    rarity,
+    weighted_containment,
+    weighted_dice,
+    wording,
+)
+from monitor.dedup.text import (
+    PreparedText,
+    content_tokens,
+    numbers,
+    shingles,
+    strip_boilerplate,
+)
+from monitor.identity import normalise_title, strip_outlet
+from monitor.textnorm import fold, normalise
 
 SHORT_CONTAINMENT = 0.9
 TEMPLATE_JACCARD = 0.3  # this similar, yet with different figures: a templated brief
 CROSS_LANGUAGE_HOURS = 24  # two shared anchors and a theme link languages only this close
 GENERIC_ENTITY_WEIGHT = 0.5  # a shared generic entity counts this much of an anchor
+REWORDED_MIN_SENTENCES = 2
+REWORDED_CONTAINMENT = 0.55  # weighted content stems of the smaller text found in the other
+REWORDED_ALIGNED = 0.5  # share of the smaller text's sentences with a counterpart
+NAME_CAP = 3.0  # shared names count at most this much
+PERSIAN_NAME_WEIGHT = 0.5
+MIN_NAME_RARITY = 0.4  # a name in more of the window's items than this allows counts nothing
+NUMBER_WEIGHT = 0.7  # a shared rare number counts this much of an anchor
+THEME_WEIGHT = 0.3
+SAME_LANGUAGE_ANCHOR = 1.0
+CROSS_LANGUAGE_EVENT = 3.0  # anchors two reports in different languages need within 30 hours
+CROSS_LANGUAGE_EVENT_LATER = 4.0  # … and up to related_window_hours apart
 
 
 @dataclass(frozen=True)
@@ -64,6 +93,9 @@ class Doc:
     informative: bool = False
     entities: frozenset[str] = frozenset()  # specific entity tags
     generic_entities: frozenset[str] = frozenset()  # entity tags too broad to identify an event
+    wording: Wording = NO_WORDING
+    names: frozenset[str] = frozenset()  # name skeletons (see monitor.dedup.anchors)
+    dates: frozenset[str] = frozenset()  # calendar dates named in the text, MM-DD
 
     @property
     def all_numbers(self) -> frozenset[str]:
@@ -93,8 +125,17 @@ def make_doc(
     generic: frozenset[str] = frozenset(),
 ) -> Doc:
     """``entities``: the item's entity tags; those also in ``generic`` count as generic."""
-    body = prepare_body(text)
+    cleaned = strip_boilerplate(text)
+    tokens = normalise(cleaned).split()
     title_norm = normalise_title(title)
+    headline = strip_outlet(title)
+    # what prepare_body gives, except that the day of a dateline or of a named date is no figure
+    body = PreparedText(
+        body=" ".join(tokens),
+        tokens=tuple(tokens),
+        shingles=shingles(tokens),
+        numbers=numbers(anchors.without_dates(cleaned)),
+    )
     informative = (
         len(body.body) >= settings.min_text_chars and len(body.shingles) >= settings.min_shingles
     )
@@ -107,13 +148,16 @@ def make_doc(
         title_norm=title_norm,
         title_words=frozenset(title_norm.split()),
         title_terms=content_tokens(title_norm),
-        title_numbers=numbers(title_norm),
+        title_numbers=numbers(anchors.without_dates(headline)),
         body=body,
         figures=figures,
         themes=themes,
         informative=informative,
         entities=entities - generic,
         generic_entities=entities & generic,
+        wording=wording(headline, cleaned),
+        names=anchors.names(f"{headline}\n{cleaned}", language),
+        dates=anchors.named_dates(cleaned, time),
     )
 
 
@@ -143,13 +187,21 @@ def _numbers_compatible(a: frozenset[str], b: frozenset[str]) -> bool:
     return not (a - b) or not (b - a)
 
 
+def _numbers_conflict(small: frozenset[str], large: frozenset[str]) -> bool:
+    """For reworded copies, which may drop a figure and add another: most of the smaller text's
+    numbers must be in the other one."""
+    return bool(small) and len(small & large) * 2 < len(small)
+
+
 def title_similarity(a: Doc, b: Doc) -> float:
     if a.title_norm and a.title_norm == b.title_norm:
         return 1.0
     return _jaccard(a.title_words, b.title_words)
 
 
-def compare_copy(new: Doc, old: Doc, settings: DedupSettings) -> Evidence | None:
+def compare_copy(
+    new: Doc, old: Doc, settings: DedupSettings, stats: WindowStats | None = None
+) -> Evidence | None:
     """Evidence that ``new`` is a copy of ``old``, or None."""
     if not _same_language(new, old):
         return None
@@ -157,13 +209,15 @@ def compare_copy(new: Doc, old: Doc, settings: DedupSettings) -> Evidence | None
     inter = len(a & b)
     if new.informative and old.informative:
         small, large = (new, old) if len(a) <= len(b) else (old, new)
-        if not _numbers_compatible(small.all_numbers, large.all_numbers):
-            return None
         jac = inter / (len(a) + len(b) - inter)
         contain = inter / min(len(a), len(b))
+        if not _numbers_compatible(small.all_numbers, large.all_numbers):
+            if _numbers_conflict(small.all_numbers, large.all_numbers):
+                return None
+            return _reworded(new, old, settings, stats, jac, contain)
         contained = contain >= settings.containment_threshold
         if jac < settings.near_copy_threshold and not contained:
-            return None
+            return _reworded(new, old, settings, stats, jac, contain)
         sim = max(jac, contain) if contained else jac
         detail = {"jaccard": round(jac, 4), "containment": round(contain, 4)}
         return Evidence("near_copy", round(sim, 4), old.item_id, detail)
@@ -186,39 +240,143 @@ def compare_copy(new: Doc, old: Doc, settings: DedupSettings) -> Evidence | None
     return None
 
 
-def compare_related(new: Doc, old: Doc, settings: DedupSettings) -> Evidence | None:
+def _reworded(
+    new: Doc,
+    old: Doc,
+    settings: DedupSettings,
+    stats: WindowStats | None,
+    jac: float,
+    contain: float,
+) -> Evidence | None:
+    """A reworded copy (numbers already compatible): published within ``title_window_hours``,
+    most of the smaller text's weighted content stems in the other (≥ ``REWORDED_CONTAINMENT``)
+    and most of its sentences with a counterpart (≥ ``REWORDED_ALIGNED``)."""
+    if _hours_apart(new, old) > settings.title_window_hours:
+        return None
+    sentences = min(len(new.wording.sentences), len(old.wording.sentences))
+    if sentences < REWORDED_MIN_SENTENCES:
+        return None
+    wc = weighted_containment(
+        new.wording.stems,
+        old.wording.stems,
+        stats.stems if stats else None,
+        (new.item_id, old.item_id),
+    )
+    if wc < REWORDED_CONTAINMENT:
+        return None
+    aligned, conflict = aligned_sentences(new.wording, old.wording)
+    if aligned < REWORDED_ALIGNED or conflict:
+        return None
+    detail = {
+        "jaccard": round(jac, 4),
+        "containment": round(contain, 4),
+        "stems": round(wc, 4),
+        "aligned_sentences": round(aligned, 4),
+    }
+    return Evidence("reworded", round((wc + aligned) / 2, 4), old.item_id, detail)
+
+
+def _name_weight(new: Doc, old: Doc, stats: WindowStats | None) -> tuple[float, list[str]]:
+    """The summed rarity of the shared names that are not common in the window (a capital or a
+    much-quoted leader in most items tells no event apart), and the rarest of them."""
+    # a figure's or entity's name is counted once, as the tag
+    tagged = {
+        anchors.skeleton(fold(word))
+        for tag in (new.figures & old.figures) | (new.entities & old.entities)
+        for word in tag.split()
+    }
+    shared = sorted((new.names & old.names) - tagged)
+    weights = [rarity(stats.names if stats else None, n) for n in shared]
+    total = sum(w for w in weights if w >= MIN_NAME_RARITY)
+    if new.language == "fa" and old.language == "fa":
+        # every Persian word is a possible name, and the stems already compare the words
+        total *= PERSIAN_NAME_WEIGHT
+    return total, [n for n, w in zip(shared, weights, strict=True) if w >= 0.5]
+
+
+def _number_weight(nums: frozenset[str], stats: WindowStats | None) -> float:
+    return sum(rarity(stats.numbers if stats else None, n) for n in nums)
+
+
+def compare_related(
+    new: Doc, old: Doc, settings: DedupSettings, stats: WindowStats | None = None
+) -> Evidence | None:
     """Evidence that ``new`` reports the same event as ``old`` (not a copy), or None."""
-    if _hours_apart(new, old) > settings.related_window_hours:
+    hours = _hours_apart(new, old)
+    if hours > settings.related_window_hours:
         return None
     figs = len(new.figures & old.figures)
-    nums = len(new.all_numbers & old.all_numbers)
-    if _same_language(new, old):
+    shared_nums = new.all_numbers & old.all_numbers
+    nums = len(shared_nums)
+    specific = len(new.entities & old.entities)
+    generic = len(new.generic_entities & old.generic_entities)
+    dates = len(new.dates & old.dates)
+    same = _same_language(new, old)
+    signal = ""
+    anchor = 0.0
+    strong_names: list[str] = []
+
+    def anchors_() -> float:
+        """What two reports of one event name alike, whatever their wording."""
+        nonlocal strong_names
+        names, strong_names = _name_weight(new, old, stats)
+        return (
+            figs
+            + specific
+            + GENERIC_ENTITY_WEIGHT * generic
+            + min(names, NAME_CAP)
+            + NUMBER_WEIGHT * min(_number_weight(shared_nums, stats), 3.0)
+            + dates
+        )
+
+    if same:
         title = _dice(new.title_terms, old.title_terms)
         text = _jaccard(new.body.shingles, old.body.shingles)
         templated = text >= TEMPLATE_JACCARD and not _numbers_compatible(
             new.all_numbers, old.all_numbers
         )
-        linked = not templated and (
-            (title >= 0.3 or text >= 0.08)
-            and (figs >= 1 or nums >= 1 or title >= 0.6 or text >= 0.15)
+        if templated:
+            return None
+        linked = (title >= 0.3 or text >= 0.08) and (
+            figs >= 1 or nums >= 1 or title >= 0.6 or text >= 0.15
         )
-        anchors = float(figs)
+        score = min(1.0, 0.6 * title + 1.5 * text + 0.15 * figs + 0.1 * min(nums, 3))
+        linked = linked and score >= settings.related_threshold
+        stems = 0.0
+        if not linked and new.informative and old.informative:
+            stems = weighted_dice(
+                new.wording.stems,
+                old.wording.stems,
+                stats.stems if stats else None,
+                (new.item_id, old.item_id),
+            )
+            if stems >= _same_language_bar(hours):
+                anchor = anchors_()
+                if anchor >= SAME_LANGUAGE_ANCHOR:
+                    linked, signal = True, "wording"
+                    score = min(1.0, stems + 0.1 * anchor)
     else:
-        title = text = 0.0
+        title = text = stems = 0.0
         themes = len(new.themes & old.themes)
-        specific = figs + len(new.entities & old.entities)
-        anchors = specific + GENERIC_ENTITY_WEIGHT * len(
-            new.generic_entities & old.generic_entities
-        )
-        linked = specific >= 1 and (
-            (anchors >= 2 and nums >= 1)
+        entity_anchors = specific + GENERIC_ENTITY_WEIGHT * generic + figs
+        linked = (specific + figs) >= 1 and (
+            (entity_anchors >= 2 and nums >= 1)
             or nums >= 2
-            or (anchors >= 2 and themes >= 1 and _hours_apart(new, old) <= CROSS_LANGUAGE_HOURS)
+            or (entity_anchors >= 2 and themes >= 1 and hours <= CROSS_LANGUAGE_HOURS)
         )
+        score = min(1.0, 0.15 * entity_anchors + 0.1 * min(nums, 3))
+        linked = linked and score >= settings.related_threshold
+        bar = _cross_language_bar(hours)
+        theme = THEME_WEIGHT * min(themes, 1)
+        # the names are weighed only when the rest leaves them a chance
+        if not linked and figs + specific + generic + dates + nums + NAME_CAP + theme >= bar:
+            anchor = anchors_()
+            event = anchor + theme
+            identified = figs + specific >= 1 or len(strong_names) >= 2
+            if identified and event >= bar:
+                linked, signal = True, "anchors"
+                score = min(1.0, event / 5)
     if not linked:
-        return None
-    score = min(1.0, 0.6 * title + 1.5 * text + 0.15 * anchors + 0.1 * min(nums, 3))
-    if score < settings.related_threshold:
         return None
     detail = {
         "title": round(title, 4),
@@ -227,10 +385,34 @@ def compare_related(new: Doc, old: Doc, settings: DedupSettings) -> Evidence | N
         "shared_entities": sorted(
             (new.entities | new.generic_entities) & (old.entities | old.generic_entities)
         ),
-        "shared_numbers": sorted(new.all_numbers & old.all_numbers)[:10],
-        "cross_language": not _same_language(new, old),
+        "shared_numbers": sorted(shared_nums)[:10],
+        "cross_language": not same,
     }
+    if signal:
+        detail.update(
+            {
+                "by": signal,
+                "stems": round(stems, 4),
+                "anchors": round(anchor, 4),
+                "shared_names": strong_names[:10],
+                "shared_dates": sorted(new.dates & old.dates),
+                "hours_apart": round(hours, 1),
+            }
+        )
     return Evidence("related", round(score, 4), old.item_id, detail)
+
+
+def _same_language_bar(hours: float) -> float:
+    """Weighted stem overlap two reports in one language need: more the further apart."""
+    if hours <= 30:
+        return 0.2
+    if hours <= 54:
+        return 0.42
+    return 0.5
+
+
+def _cross_language_bar(hours: float) -> float:
+    return CROSS_LANGUAGE_EVENT if hours <= 30 else CROSS_LANGUAGE_EVENT_LATER
 
 
 def best(evidence: list[Evidence]) -> Evidence | None:

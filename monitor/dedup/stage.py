@@ -4,11 +4,14 @@ Order of checks for a new item (first hit wins, candidates limited to the matchi
 
 1. exact copy — same canonical URL, same GUID within the source, or same content fingerprint
    (normalised title + boilerplate-free text, informative texts only);
-2. near copy — candidates from the LSH bands (``dedup_bands``, text and title signatures), the
-   same title key and shared key-figure or specific entity tags, verified by
-   :func:`monitor.dedup.match.compare_copy`;
+2. near or reworded copy — candidates from the in-memory window
+   (:class:`monitor.dedup.window.WindowIndex`: the folded items sharing the most rare stems, names,
+   key figures, entities, numbers and dates), verified by :func:`monitor.dedup.match.compare_copy`;
 3. related report — the same candidates, :func:`monitor.dedup.match.compare_related`;
 4. otherwise a new story with the item as lead.
+
+Stories the item links besides its own (evidence ≥ ``MERGE_SIMILARITY``) are merged into its story,
+with a ``merge`` event per moved item.
 
 Every decision is written to the item (``story_role``, ``story_reason``) and as a
 :class:`~monitor.db.models.StoryEvent`. Items split apart by hand (``monitor stories split``) are
@@ -20,10 +23,10 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections import OrderedDict
+import time
 from datetime import timedelta
-from typing import Any
 
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from monitor.config import DedupSettings
@@ -31,13 +34,15 @@ from monitor.db import stories as db
 from monitor.db.models import Item, Story
 from monitor.dedup.match import Doc, Evidence, best, compare_copy, compare_related, make_doc
 from monitor.dedup.minhash import MinHasher, to_bytes
+from monitor.dedup.window import WindowIndex
 from monitor.identity import content_fingerprint
 from monitor.pipeline import StageContext
 
 log = logging.getLogger(__name__)
 LEAD_EARLY_HOURS = 12
-DOC_CACHE_SIZE = 4096  # prepared candidate documents kept between items
-ENTITY_CANDIDATES = 10  # cross-language candidates sharing a specific entity, most shared first
+LOAD_CHUNK = 500  # items read per query when the window is loaded
+REFRESH_SECONDS = 1.0  # items other processes folded are looked for at most this often
+MERGE_SIMILARITY = 0.4  # evidence this strong for two stories makes them one
 
 
 def doc_from_row(
@@ -59,9 +64,14 @@ def doc_from_row(
     )
 
 
-def own_row(item: Item) -> db.FoldRow:
+def own_row(session: Session, item: Item) -> db.FoldRow:
     """The item's :class:`~monitor.db.stories.FoldRow` from the session's (flushed) copy: what
-    ``load_fold_rows`` would read back, without the two queries."""
+    ``load_fold_rows`` would read back; its tags are read as (kind, value) pairs only, unless
+    they are loaded already."""
+    if "tags" in inspect(item).unloaded:
+        pairs = db.tag_pairs(session, item.id)
+    else:
+        pairs = [(t.kind, t.value) for t in item.tags]
     return db.FoldRow(
         id=item.id,
         source_id=item.source_id,
@@ -72,9 +82,9 @@ def own_row(item: Item) -> db.FoldRow:
         title=item.title,
         text=db.item_body(item),
         time=db.item_time(item),
-        figures=frozenset(t.value for t in item.tags if t.kind == "figure"),
-        themes=frozenset(t.value for t in item.tags if t.kind == "theme"),
-        entities=frozenset(t.value for t in item.tags if t.kind == "entity"),
+        figures=frozenset(v for k, v in pairs if k == "figure"),
+        themes=frozenset(v for k, v in pairs if k == "theme"),
+        entities=frozenset(v for k, v in pairs if k == "entity"),
     )
 
 
@@ -92,21 +102,44 @@ class FoldStage:
         self.generic_entities = generic_entities
         self.hasher = hasher or MinHasher(settings.num_perm, settings.lsh_rows)
         self._cannot_link: dict[int, set[int]] | None = None
-        # prepared candidates: during a crawl the same recent items are compared again and again
-        self._docs: OrderedDict[tuple[Any, ...], Doc] = OrderedDict()
+        # prepared folded items of the matching window, with their candidate keys
+        self.window = WindowIndex()
+        self._bridges: dict[int, Evidence] = {}
+        self._seen: int | None = None  # items indexed up to this id were read (or folded here)
+        self._checked = 0.0  # when items folded by other processes were last looked for
 
-    def _candidate_doc(self, row: db.FoldRow) -> Doc:
-        """``doc_from_row`` for a stored candidate, memoised on everything the doc depends on."""
-        key = (row.id, row.title, row.text, row.time, row.figures, row.themes, row.entities)
-        doc = self._docs.get(key)
-        if doc is None:
-            doc = doc_from_row(row, self.settings, self.generic_entities)
-            self._docs[key] = doc
-            if len(self._docs) > DOC_CACHE_SIZE:
-                self._docs.popitem(last=False)
-        else:
-            self._docs.move_to_end(key)
-        return doc
+    def _fetch(self, session: Session, item_ids: list[int]) -> list[Doc]:
+        docs = []
+        for start in range(0, len(item_ids), LOAD_CHUNK):
+            rows = db.load_fold_rows(session, item_ids[start : start + LOAD_CHUNK])
+            docs += [
+                doc_from_row(r, self.settings, self.generic_entities)
+                for r in rows
+                if r.story_id is not None
+            ]
+        return docs
+
+    def _load_window(self, session: Session, doc: Doc) -> None:
+        """Hold every folded item within ``window_days`` of ``doc``, and those folded elsewhere."""
+        window = timedelta(days=self.settings.window_days)
+        if self._seen is None:  # first item: the archive so far is read by time range below
+            self._seen = db.last_folded(session)
+            self._checked = time.monotonic()
+        elif time.monotonic() - self._checked >= REFRESH_SECONDS:
+            self._checked = time.monotonic()
+            fresh = [i for i in db.folded_after(session, self._seen) if i not in self.window]
+            if fresh:
+                for d in self._fetch(session, fresh):
+                    self.window.add(d)
+                self._seen = max(self._seen, *fresh)
+        self.window.trim(doc.time - window, doc.time + window)
+        self.window.load(
+            doc.time - window,
+            doc.time + window,
+            lambda lo, hi: self._fetch(
+                session, [i for i in db.folded_between(session, lo, hi) if i not in self.window]
+            ),
+        )
 
     # ------------------------------------------------------------------ entry point
 
@@ -114,21 +147,33 @@ class FoldStage:
         if item.relevant is False:
             return
         session.flush()
-        doc = doc_from_row(own_row(item), self.settings, self.generic_entities)
+        with session.no_autoflush:  # each step flushes what the next one reads
+            self._fold(session, item, ctx)
+        session.flush()  # the next item's queries see this one's story
+
+    def _fold(self, session: Session, item: Item, ctx: StageContext) -> None:
+        doc = doc_from_row(own_row(session, item), self.settings, self.generic_entities)
         if item.content_hash is None:
             item.content_hash = content_fingerprint(item.title, doc.body.body)
-        bands = self._signature(session, doc)
+        self._load_window(session, doc)
+        self._signature(session, doc, fresh=item.story_id is None)
         if item.story_id is not None:  # a revision: keep its story, refresh the index
+            self.window.add(doc)
             db.refresh_story(session, item.story_id)
             ctx.stats["fold/revised"] += 1
             return
-        role, evidence, story_id = self._decide(session, item, doc, bands)
+        role, evidence, story_id = self._decide(session, item, doc)
+        self.window.add(doc)
+        self._seen = max(self._seen or 0, item.id)
         if evidence is None or story_id is None:
             story = db.create_story(session, item, doc.time)
             self._attach(session, item, story.id, "lead", None)
             ctx.stats["fold/new_story"] += 1
             return
         self._attach(session, item, story_id, role, evidence)
+        merged = self._merge_bridged(session, item, story_id)
+        if merged:
+            ctx.stats["fold/merged"] += merged
         if role == "copy":
             ctx.stats["fold/copies"] += 1
             self._choose_lead(session, story_id)
@@ -146,28 +191,26 @@ class FoldStage:
 
     # ------------------------------------------------------------------ matching
 
-    def _signature(self, session: Session, doc: Doc) -> list[int]:
-        title_grams = set(doc.title_norm.split())
-        words = doc.title_norm.split()
-        title_grams |= {f"{a} {b}" for a, b in itertools.pairwise(words)}
-        title_sig = self.hasher.signature(sorted(title_grams))
-        bands = [int(h) for h in self.hasher.band_hashes(title_sig, "title")] if title_grams else []
+    def _signature(self, session: Session, doc: Doc, *, fresh: bool = False) -> None:
+        """Record the item as indexed for matching: its MinHash (text shingles, or title words
+        and word pairs for a short item) and matching time. ``fresh``: nothing recorded yet."""
         if doc.informative:
-            text_sig = self.hasher.signature(sorted(doc.body.shingles))
-            bands += [int(h) for h in self.hasher.band_hashes(text_sig, "text")]
-            kind, sig, count = "text", text_sig, len(doc.body.shingles)
+            kind, grams = "text", doc.body.shingles
         else:
-            kind, sig, count = "title", title_sig, len(title_grams)
+            words = doc.title_norm.split()
+            grams = frozenset(words) | {f"{a} {b}" for a, b in itertools.pairwise(words)}
+            kind = "title"
+        sig = self.hasher.signature(sorted(grams))
         db.save_signature(
             session,
             item_id=doc.item_id,
             kind=kind,
             minhash=to_bytes(sig),
-            shingles=count,
+            shingles=len(grams),
             time=doc.time,
-            bands=bands,
+            bands=(),
+            fresh=fresh,
         )
-        return bands
 
     def _blocked(self, session: Session, item_id: int) -> set[int]:
         if self._cannot_link is None:
@@ -180,7 +223,7 @@ class FoldStage:
         return not blocked or not (db.story_member_ids(session, story_id) & blocked)
 
     def _decide(
-        self, session: Session, item: Item, doc: Doc, bands: list[int]
+        self, session: Session, item: Item, doc: Doc
     ) -> tuple[str, Evidence | None, int | None]:
         s = self.settings
         blocked = self._blocked(session, item.id)
@@ -198,50 +241,52 @@ class FoldStage:
                     signal = next(sig for i, sig in exact if i == row.id)
                     return "copy", Evidence(signal, 1.0, row.id), row.story_id
         window = timedelta(days=s.window_days)
-        lo, hi = doc.time - window, doc.time + window
-        found: set[int] = set()
-        found.update(
-            db.band_candidates(session, bands, lo, hi, exclude=item.id, limit=s.max_candidates)
-        )
-        if item.title_key:
-            found.update(
-                db.title_key_candidates(
-                    session, item.title_key, lo, hi, exclude=item.id, limit=s.max_candidates
-                )
-            )
-        rel = timedelta(hours=s.related_window_hours)
-        found.update(
-            db.figure_candidates(
-                session,
-                doc.figures,
-                doc.time - rel,
-                doc.time + rel,
-                exclude=item.id,
-                limit=s.max_candidates,
-            )
-        )
-        # entities link only across languages (doc.entities leaves out the generic ones)
-        found.update(
-            db.entity_candidates(
-                session,
-                doc.entities,
-                doc.time - rel,
-                doc.time + rel,
-                exclude=item.id,
-                limit=min(s.max_candidates, ENTITY_CANDIDATES),
-                other_than_language=doc.language,
-            )
-        )
-        rows = [r for r in db.load_fold_rows(session, found) if r.story_id is not None]
-        rows = [r for r in rows if self._allowed(session, r.story_id, blocked)]
-        docs = {r.id: (r, self._candidate_doc(r)) for r in rows}
-        copies = [e for _, d in docs.values() if (e := compare_copy(doc, d, s))]
+        found = self.window.candidates(doc, doc.time - window, doc.time + window, s.max_candidates)
+        stories = db.story_ids(session, found)
+        allowed = {
+            i: story
+            for i, story in stories.items()
+            if self._allowed(session, story, blocked) and i in self.window
+        }
+        docs = [self.window.docs[i] for i in found if i in allowed]
+        stats = self.window.stats
+        copies = [e for d in docs if (e := compare_copy(doc, d, s, stats))]
+        related = [e for d in docs if (e := compare_related(doc, d, s, stats))]
+        self._bridges = _bridges(copies + related, allowed)
         if (top := best(copies)) is not None:
-            return "copy", top, docs[top.matched_item_id][0].story_id
-        related = [e for _, d in docs.values() if (e := compare_related(doc, d, s))]
+            return "copy", top, allowed[top.matched_item_id]
         if (top := best(related)) is not None:
-            return "related", top, docs[top.matched_item_id][0].story_id
+            return "related", top, allowed[top.matched_item_id]
         return "lead", None, None
+
+    def _merge_bridged(self, session: Session, item: Item, story_id: int) -> int:
+        """Stories this item links besides its own are one event: merge them into its story
+        (unless a manual split keeps their items apart). Returns how many stories were merged."""
+        merged = 0
+        bridged = {
+            other: evidence
+            for other, evidence in self._bridges.items()
+            if other != story_id and evidence.similarity >= MERGE_SIMILARITY
+        }
+        if not bridged:
+            return 0
+        own = db.story_member_ids(session, story_id)
+        for other, evidence in sorted(bridged.items()):
+            members = db.story_member_ids(session, other)
+            if any(self._blocked(session, m) & own for m in members):
+                continue
+            moved = db.merge_story(
+                session,
+                into=story_id,
+                other=other,
+                item_id=item.id,
+                matched_item_id=evidence.matched_item_id,
+                similarity=evidence.similarity,
+                detail={"signal": evidence.signal, **evidence.detail},
+            )
+            own.update(moved)
+            merged += 1
+        return merged
 
     # ------------------------------------------------------------------ writing
 
@@ -279,13 +324,13 @@ class FoldStage:
         if story is None or story.lead_item_id is None:
             return
         session.flush()
-        members = {m.id: m for m in db.story_members(session, story_id)}
+        members = {m.id: m for m in db.story_lead_rows(session, story_id)}
         group = [m for m in members.values() if _root(m.id, members) == story.lead_item_id]
         if len(group) < 2:
             return
         earliest = min(m.time for m in group)
         early = [m for m in group if m.time <= earliest + timedelta(hours=LEAD_EARLY_HOURS)]
-        pick = min(early, key=lambda m: (-len(m.text), m.time, m.id))
+        pick = min(early, key=lambda m: (-m.length, m.time, m.id))
         if pick.id == story.lead_item_id:
             return
         old_lead = session.get(Item, story.lead_item_id)
@@ -310,7 +355,17 @@ class FoldStage:
         )
 
 
-def _root(item_id: int, members: dict[int, db.FoldRow]) -> int:
+def _bridges(evidence: list[Evidence], story_of: dict[int, int]) -> dict[int, Evidence]:
+    """The strongest evidence per story."""
+    out: dict[int, Evidence] = {}
+    for e in evidence:
+        story = story_of[e.matched_item_id]
+        if story not in out or e.similarity > out[story].similarity:
+            out[story] = e
+    return out
+
+
+def _root(item_id: int, members: dict[int, db.LeadRow]) -> int:
     """Follow copy links (copy → the item it copies) up to a lead or related item."""
     seen: set[int] = set()
     current = item_id
