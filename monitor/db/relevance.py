@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from monitor.db.models import Item, ItemTag
@@ -28,6 +28,18 @@ def replace_tags(session: Session, item: Item, tags: list[TagValue]) -> None:
             item.tags.remove(row)  # delete-orphan cascade removes the row
         elif row.evidence != tag.evidence:
             row.evidence = tag.evidence
+    if item.id is not None and len(wanted) > 1:
+        # one executemany instead of an INSERT … RETURNING per tag; the collection is read anew
+        session.flush()
+        session.execute(
+            insert(ItemTag),
+            [
+                {"item_id": item.id, "kind": t.kind, "value": t.value, "evidence": t.evidence}
+                for t in wanted.values()
+            ],
+        )
+        session.expire(item, ["tags"])
+        return
     for tag in wanted.values():
         item.tags.append(ItemTag(kind=tag.kind, value=tag.value, evidence=tag.evidence))
 

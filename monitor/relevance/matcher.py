@@ -325,7 +325,11 @@ class Matcher:
 
         # negative contexts
         sports = self.topic.negatives.sports
-        sports_points = sum(2 if h[1] == 0 else 1 for h in sports_hits)
+        # each sports term in the title counts twice, a body sentence with sports terms once: a
+        # paragraph on a match in another story is not a sports item
+        sports_points = 2 * len({h[0] for h in sports_hits if h[1] == 0}) + len(
+            {h[1] for h in sports_hits if h[1] != 0}
+        )
         if sports_hits and sports_points >= sports.min_hits and score:
             score *= sports.factor
             penalties.append(
