@@ -45,12 +45,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from monitor.channels.outbox import TargetOutcome
+from monitor.channels.outbox import deliver as deliver_targets
+from monitor.channels.targets import channel_keys, channel_targets
 from monitor.config import AppConfig, RecipientConfig
 from monitor.db import digests as q
 from monitor.db.engine import Database
 from monitor.db.models import Digest
 from monitor.db.read.digests import list_digests
 from monitor.db.retry import retry_locked
+from monitor.db.sends import FAILED as FAILED_TARGET
+from monitor.db.sends import SENT as SENT_TARGET
+from monitor.db.sends import ensure_sends, pending_digest_sends, sends_of
 from monitor.digest.build import DigestPlan, plan_digest
 from monitor.digest.message import build_subject, compose, new_message_id
 from monitor.digest.render import DigestRenderer, IndexEntry, renderer_for
@@ -100,6 +106,7 @@ class DigestOutcome:
     error: str | None = None
     resumed: tuple[int, ...] = ()  # unfinished digests sent again first
     recovered: tuple[int, ...] = ()  # unfinished digests the server had accepted: recorded as sent
+    channels: tuple[TargetOutcome, ...] = ()  # Apprise channels of this and earlier digests
 
     @property
     def ok(self) -> bool:
@@ -189,7 +196,7 @@ def _message_bytes(
         html=html if rcpt.format == "html" else None,
         from_address=smtp.from_address,
         from_name=config.settings.digest.title,
-        to_address=rcpt.address,
+        to_address=rcpt.address or smtp.from_address,
         message_id=message_id,
         date=date,
     )
@@ -256,7 +263,7 @@ def _render_new(
         subject = build_subject(plan.view)
         digest = Digest(
             recipient=rcpt.name,
-            address=rcpt.address,
+            address=rcpt.address or "",
             status="rendered",
             period_start=plan.view.period_start,
             period_end=now,
@@ -267,6 +274,7 @@ def _render_new(
             item_count=plan.view.item_count,
         )
         q.create_digest(s, digest, plan.items)
+        ensure_sends(s, "digest", digest.id, channel_keys(rcpt))
         _, text, raw = _message_bytes(
             config, renderer, plan, rcpt, subject=subject, message_id=digest.message_id, date=now
         )
@@ -381,6 +389,21 @@ def _send(
     raw, address, subject, message_id, counts, paths = retry_locked(begin, what="digest sending")
     if on_stage:
         on_stage("sending", digest_id)
+    base = DigestOutcome(
+        rcpt.name,
+        "send",
+        "sent",
+        subject=subject,
+        story_count=counts[0],
+        item_count=counts[1],
+        digest_id=digest_id,
+        message_id=message_id,
+        html_path=Path(paths[0]) if paths[0] else None,
+        text_path=Path(paths[1]) if paths[1] else None,
+        eml_path=Path(paths[2]) if paths[2] else None,
+    )
+    if not address:
+        return _send_channels_only(config, db, rcpt, base, sleep)
     note = accepted_note_path(config, rcpt.name, digest_id)
 
     def write_attempt(attempt: Attempt) -> None:
@@ -420,20 +443,7 @@ def _send(
     )
     last = result.last
     assert last is not None
-    base = DigestOutcome(
-        rcpt.name,
-        "send",
-        "sent",
-        subject=subject,
-        story_count=counts[0],
-        item_count=counts[1],
-        digest_id=digest_id,
-        message_id=message_id,
-        html_path=Path(paths[0]) if paths[0] else None,
-        text_path=Path(paths[1]) if paths[1] else None,
-        eml_path=Path(paths[2]) if paths[2] else None,
-        attempts=len(result.attempts),
-    )
+    base = replace(base, attempts=len(result.attempts))
     if result.accepted:
         try:
             retry_locked(
@@ -444,7 +454,7 @@ def _send(
         note.unlink(missing_ok=True)
         _update_index(config, db)
         log.info("Digest sent recipient=%s digest=%d", rcpt.name, digest_id)
-        return base
+        return replace(base, channels=tuple(_deliver_channels(config, db, rcpt, digest_id, sleep)))
     error = f"{last.code or ''} {last.message}".strip()
     if last.outcome == ERROR:
         # the outcome is unknown (connection lost); the same message goes out again next run
@@ -464,6 +474,84 @@ def _send(
         status="failed",
         error=f"smtp: {error}; its items stay pending for the next digest",
     )
+
+
+def _deliver_channels(
+    config: AppConfig,
+    db: Database,
+    rcpt: RecipientConfig,
+    digest_id: int,
+    sleep: Callable[[float], None],
+) -> list[TargetOutcome]:
+    """Send the stored digest to the recipient's channels still pending (``sends`` rows)."""
+    if not rcpt.channels:
+        return []
+    with db.session() as s:
+        digest = q.digest_row(s, digest_id)
+        assert digest is not None
+        subject, message_id, text_path = digest.subject, digest.message_id, digest.text_path
+    body = subject
+    if text_path and Path(text_path).is_file():
+        body = Path(text_path).read_text(encoding="utf-8")
+    targets = channel_targets(
+        rcpt,
+        config.settings.apprise,
+        title=subject,
+        body=body,
+        message_id=message_id,
+        sleep=sleep,
+    )
+    note_dir = accepted_note_path(config, rcpt.name, digest_id).parent
+    return deliver_targets(db, kind="digest", ref_id=digest_id, targets=targets, note_dir=note_dir)
+
+
+def _send_channels_only(
+    config: AppConfig,
+    db: Database,
+    rcpt: RecipientConfig,
+    base: DigestOutcome,
+    sleep: Callable[[float], None],
+) -> DigestOutcome:
+    """A recipient without an address: the digest counts as delivered once a channel took it
+    (the others keep trying on later runs); it fails when every channel refused it for good."""
+    digest_id = base.digest_id
+    assert digest_id is not None
+    outcomes = _deliver_channels(config, db, rcpt, digest_id, sleep)
+    with db.session() as s:
+        states = [row.status for row in sends_of(s, "digest", digest_id)]
+    errors = "; ".join(f"{o.target}: {o.error}" for o in outcomes if o.error)
+    base = replace(base, channels=tuple(outcomes), attempts=sum(o.attempts for o in outcomes))
+    if SENT_TARGET in states:
+        at = datetime.now(UTC)
+        retry_locked(lambda: _record_sent(db, digest_id, at, delivery=False), what="digest sent")
+        _update_index(config, db)
+        log.info("Digest sent to channels recipient=%s digest=%d", rcpt.name, digest_id)
+        return base
+    if states and all(state == FAILED_TARGET for state in states):
+
+        def fail() -> None:
+            with db.session() as s:
+                d = q.digest_row(s, digest_id)
+                assert d is not None
+                d.status, d.last_error = "failed", errors[:2000]
+
+        retry_locked(fail, what="digest failed")
+        return replace(
+            base, status="failed", error=f"channels: {errors}; its items stay pending"
+        )
+    return replace(base, status="deferred", error=f"channels: {errors}; will be resent next run")
+
+
+def _resume_channels(
+    config: AppConfig, db: Database, rcpt: RecipientConfig, sleep: Callable[[float], None]
+) -> list[TargetOutcome]:
+    """Channels of sent digests that did not take them yet (a run stopped, a service was down)."""
+    with db.session() as s:
+        ids = pending_digest_sends(s, rcpt.name)
+    out: list[TargetOutcome] = []
+    for digest_id in ids:
+        out.extend(_deliver_channels(config, db, rcpt, digest_id, sleep))
+    return out
 
 
 def _recover_noted(config: AppConfig, db: Database, rcpt: RecipientConfig, digest_id: int) -> bool:
@@ -551,8 +639,15 @@ def run_digest(
         resumed: list[int] = []
         recovered: list[int] = []
 
+        earlier = _resume_channels(config, db, rcpt, sleep)
+
         def done(outcome: DigestOutcome) -> DigestOutcome:
-            return replace(outcome, resumed=tuple(resumed), recovered=tuple(recovered))
+            return replace(
+                outcome,
+                resumed=tuple(resumed),
+                recovered=tuple(recovered),
+                channels=(*earlier, *outcome.channels),
+            )
 
         with db.session() as s:
             unfinished = [d.id for d in q.unfinished_digests(s, rcpt.name)]

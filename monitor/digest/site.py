@@ -15,13 +15,13 @@ Every file is written to a temporary name first and renamed, so a reader never s
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
 from monitor.config import AppConfig
+from monitor.files import write_atomic as write_atomic
+from monitor.files import write_durable as write_durable
 
 
 def slug(name: str) -> str:
@@ -40,41 +40,6 @@ def mail_dir(config: AppConfig) -> Path:
 
 def lock_dir(config: AppConfig) -> Path:
     return config.data_dir / "locks"
-
-
-def write_atomic(path: Path, data: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def write_durable(path: Path, data: str) -> Path:
-    """:func:`write_atomic`, and on disk before it returns (file and directory synced)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-    return path
 
 
 def accepted_note_path(config: AppConfig, recipient: str, digest_id: int) -> Path:
