@@ -255,9 +255,7 @@ class RecipientAlerts(_Model):
     """Messages sent right away, besides the digest (which still carries the same stories)."""
 
     breaking: bool = Field(False, description="A short alert when a story breaks (alerts: rules)")
-    matches: bool = Field(
-        False, description="An alert for every new story matching query/filters"
-    )
+    matches: bool = Field(False, description="An alert for every new story matching query/filters")
     quiet_hours: str | None = Field(
         None, description="HH:MM-HH:MM local time: alerts wait until the end"
     )

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from urllib.parse import quote
@@ -79,13 +80,15 @@ def classify(messages: list[str]) -> tuple[str, int | None, str]:
 
 
 def _send_once(url: str, *, title: str, body: str, body_format: str) -> Attempt:
-    import apprise
+    with warnings.catch_warnings():
+        # Apprise's plugins import the standard library's deprecated imghdr when first loaded
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import apprise
 
-    client = apprise.Apprise()
-    if not client.add(url):
-        return Attempt(
-            PERMANENT, None, "not an Apprise URL Apprise can use", datetime.now(UTC)
-        )
+        client = apprise.Apprise()
+        added = client.add(url)
+    if not added:
+        return Attempt(PERMANENT, None, "not an Apprise URL Apprise can use", datetime.now(UTC))
     result = client.notify(body=body, title=title, body_format=body_format)
     if result:
         return Attempt(ACCEPTED, 200, "accepted", datetime.now(UTC))

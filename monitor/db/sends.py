@@ -20,9 +20,7 @@ PENDING, SENT, FAILED = "pending", "sent", "failed"
 
 def ensure_sends(session: Session, kind: str, ref_id: int, targets: Iterable[str]) -> None:
     """A ``pending`` row for every target that has none yet (in the caller's transaction)."""
-    have = set(
-        session.scalars(select(Send.target).where(Send.kind == kind, Send.ref_id == ref_id))
-    )
+    have = set(session.scalars(select(Send.target).where(Send.kind == kind, Send.ref_id == ref_id)))
     for target in targets:
         if target not in have:
             session.add(Send(kind=kind, ref_id=ref_id, target=target, status=PENDING))

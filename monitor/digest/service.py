@@ -536,9 +536,7 @@ def _send_channels_only(
                 d.status, d.last_error = "failed", errors[:2000]
 
         retry_locked(fail, what="digest failed")
-        return replace(
-            base, status="failed", error=f"channels: {errors}; its items stay pending"
-        )
+        return replace(base, status="failed", error=f"channels: {errors}; its items stay pending")
     return replace(base, status="deferred", error=f"channels: {errors}; will be resent next run")
 
 
