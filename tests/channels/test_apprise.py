@@ -25,9 +25,11 @@ def _send(url: str, **kw: object):  # type: ignore[no-untyped-def]
 def test_accepted_carries_title_body_and_message_id() -> None:
     with http_receiver() as rx:
         result = _send(rx.url(), message_id="<alert.1@example.org>")
-    assert result.accepted and len(result.attempts) == 1
+    assert result.accepted
+    assert len(result.attempts) == 1
     (got,) = rx.requests
-    assert got.body["title"] == "Tïtle" and got.body["message"] == "Body ایران"
+    assert got.body["title"] == "Tïtle"
+    assert got.body["message"] == "Body ایران"
     assert got.headers["X-Message-ID"] == "<alert.1@example.org>"
 
 
@@ -56,7 +58,8 @@ def test_429_is_temporary() -> None:
 def test_slow_answer_within_the_timeout_is_accepted() -> None:
     with http_receiver([(200, 0.4)]) as rx:
         result = _send(rx.url())
-    assert result.accepted and len(rx.requests) == 1
+    assert result.accepted
+    assert len(rx.requests) == 1
 
 
 def test_answer_slower_than_the_timeout_is_an_error_then_retried() -> None:
@@ -127,7 +130,8 @@ def test_outbox_sends_once_and_never_again(db: Database, tmp_path: Path) -> None
     with http_receiver([(503, 0), (200, 0)]) as rx:
         first = deliver(db, kind="alert", ref_id=7, targets=_targets(rx.url()), note_dir=tmp_path)
         again = deliver(db, kind="alert", ref_id=7, targets=_targets(rx.url()), note_dir=tmp_path)
-    assert [o.status for o in first] == ["sent"] and [o.status for o in again] == ["done"]
+    assert [o.status for o in first] == ["sent"]
+    assert [o.status for o in again] == ["done"]
     assert len(rx.accepted()) == 1
     assert _states(db, 7) == {"channel:hook": ("sent", 2)}
     assert not list(tmp_path.glob("*.accepted"))
@@ -188,5 +192,6 @@ def test_outbox_permanent_failure_is_final(db: Database, tmp_path: Path) -> None
     with http_receiver([(404, 0)]) as rx:
         first = deliver(db, kind="alert", ref_id=10, targets=_targets(rx.url()), note_dir=tmp_path)
         deliver(db, kind="alert", ref_id=10, targets=_targets(rx.url()), note_dir=tmp_path)
-    assert first[0].status == "failed" and "404" in (first[0].error or "")
+    assert first[0].status == "failed"
+    assert "404" in (first[0].error or "")
     assert len(rx.requests) == 1

@@ -51,8 +51,10 @@ def test_digest_goes_to_email_and_channel_once(
         config = fast(config)
         out = run_digest(config, db, "daily", "send", now=T0 + hours(2))
         again = run_digest(config, db, "daily", "send", now=T0 + hours(3))
-    assert out.status == "sent" and [c.status for c in out.channels] == ["sent"]
-    assert again.status == "empty" and again.channels == ()
+    assert out.status == "sent"
+    assert [c.status for c in out.channels] == ["sent"]
+    assert again.status == "empty"
+    assert again.channels == ()
     assert len(srv.handler.received) == 1
     assert len(rx.accepted()) == 1
     body = rx.accepted()[0]
@@ -78,7 +80,8 @@ def test_channel_down_is_retried_next_run_without_a_second_email(
                 )
             )
             out = run_digest(config, db, "daily", "send", now=T0 + hours(2))
-            assert out.status == "sent" and out.channels[0].status == "pending"
+            assert out.status == "sent"
+            assert out.channels[0].status == "pending"
             assert "503" in (out.channels[0].error or "")
             assert len(rx.requests) == config.settings.apprise.max_attempts
         with http_receiver() as rx2:
@@ -86,7 +89,8 @@ def test_channel_down_is_retried_next_run_without_a_second_email(
             later = run_digest(config, db, "daily", "send", now=T0 + hours(3))
     assert later.status == "empty"
     assert [c.status for c in later.channels] == ["sent"]
-    assert len(rx2.accepted()) == 1 and rx2.accepted()[0].headers["X-Message-ID"] == out.message_id
+    assert len(rx2.accepted()) == 1
+    assert rx2.accepted()[0].headers["X-Message-ID"] == out.message_id
     assert len(srv.handler.received) == 1
 
 
@@ -118,7 +122,8 @@ def test_channel_only_recipient_with_the_service_down_keeps_its_items(
     with http_receiver() as rx:
         monkeypatch.setenv(ENV, rx.url())
         later = run_digest(config, db, "hook-only", "send", now=T0 + hours(3))
-    assert later.resumed == (out.digest_id,) and later.status == "empty"
+    assert later.resumed == (out.digest_id,)
+    assert later.status == "empty"
     assert len(rx.accepted()) == 1
     assert rx.accepted()[0].headers["X-Message-ID"] == out.message_id
 
@@ -135,5 +140,7 @@ def test_unset_channel_variable_fails_that_channel_only(
             recipients=[{"name": "daily", "address": "r@example.org", **_channel()}],
         )
         out = run_digest(config, db, "daily", "send", now=T0 + hours(2))
-    assert out.status == "sent" and len(srv.handler.received) == 1
-    assert out.channels[0].status == "failed" and ENV in (out.channels[0].error or "")
+    assert out.status == "sent"
+    assert len(srv.handler.received) == 1
+    assert out.channels[0].status == "failed"
+    assert ENV in (out.channels[0].error or "")
