@@ -42,6 +42,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Build digests of new stories: --preview, --dry-run or --send.",
     ),
     "digests": ("monitor.cli.digest", "digests_group", "List and show past digests."),
+    "alerts": (
+        "monitor.cli.alerts",
+        "alerts_group",
+        "Alerts when a story breaks or a saved search finds a new story.",
+    ),
+    "searches": (
+        "monitor.cli.alerts",
+        "searches_group",
+        "Saved searches: Atom feeds and subscriptions.",
+    ),
     "demo": (
         "monitor.cli.demo",
         "demo_cmd",

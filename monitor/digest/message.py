@@ -75,7 +75,7 @@ class EncodedHeader:
         return self.value
 
 
-def _domain(address: str) -> str:
+def mail_domain(address: str) -> str:
     domain = address.rpartition("@")[2].strip().strip(">") or "localhost"
     return "".join(ch for ch in domain if ch.isalnum() or ch in ".-") or "localhost"
 
@@ -83,7 +83,7 @@ def _domain(address: str) -> str:
 def new_message_id(recipient: str, from_address: str) -> str:
     """A globally unique Message-ID, e.g. ``<digest.daily.3f2a…@example.org>``."""
     slug = "".join(ch for ch in recipient.lower() if ch.isalnum() or ch == "-")[:40] or "r"
-    return f"<digest.{slug}.{uuid.uuid4().hex}@{_domain(from_address)}>"
+    return f"<digest.{slug}.{uuid.uuid4().hex}@{mail_domain(from_address)}>"
 
 
 def _address(addr: str, display_name: str = "") -> Address:

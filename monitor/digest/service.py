@@ -71,6 +71,7 @@ from monitor.digest.site import (
     write_durable,
 )
 from monitor.digest.smtp import ACCEPTED, ERROR, Attempt, deliver
+from monitor.digest.subscriptions import subscription_recipients
 from monitor.digest.text import local_date
 from monitor.errors import MonitorError, NotFoundError
 from monitor.paths import templates_dir
@@ -113,21 +114,27 @@ class DigestOutcome:
         return self.status in ("previewed", "empty", "sent")
 
 
-def find_recipients(config: AppConfig, name: str | None = None) -> list[RecipientConfig]:
-    """The named recipient, or every configured one."""
-    recipients = config.settings.recipients
+def find_recipients(
+    config: AppConfig, name: str | None = None, db: Database | None = None
+) -> list[RecipientConfig]:
+    """The named recipient, or every one: configured recipients and (given the archive) saved
+    searches subscribed to a digest (``search:NAME``)."""
+    recipients = list(config.settings.recipients)
+    if db is not None:
+        known = {r.name for r in recipients}
+        recipients += [r for r in subscription_recipients(db, "digest") if r.name not in known]
     if not recipients:
         raise MonitorError(
             "digest: no recipients configured; add one under 'recipients:' in monitor.yaml "
             "(see README 'Recipients')"
         )
     if name is None:
-        return list(recipients)
+        return recipients
     for r in recipients:
         if r.name == name:
             return [r]
-    known = ", ".join(r.name for r in recipients)
-    raise NotFoundError(f"digest: unknown recipient {name!r}; configured: {known}")
+    known_names = ", ".join(r.name for r in recipients)
+    raise NotFoundError(f"digest: unknown recipient {name!r}; configured: {known_names}")
 
 
 def _renderer(config: AppConfig) -> DigestRenderer:
@@ -626,7 +633,7 @@ def run_digest(
     rcpt = (
         recipient
         if isinstance(recipient, RecipientConfig)
-        else find_recipients(config, recipient)[0]
+        else find_recipients(config, recipient, db)[0]
     )
     if now is not None and now.tzinfo is None:
         raise MonitorError("digest: --now needs a time zone, e.g. 2024-05-01T07:00:00+00:00")
