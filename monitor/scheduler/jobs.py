@@ -11,6 +11,7 @@ row. Whether a digest or upkeep run is owed is decided from stored state, never 
   missed by more than the grace time is recorded as skipped: its items go out with the next digest.
 - upkeep: the same rule with the due time of ``schedule.upkeep_cron`` recorded on its job run.
 - crawl: runs every ``crawl_every_minutes``; the child itself crawls only the sources that are due.
+  After each crawl, ``monitor alerts run`` checks for breaking stories (when anyone wants alerts).
   A ``running`` crawl run whose process is alive blocks another (two daemons, or a manual
   ``monitor crawl``); one whose process is gone is closed as ``aborted``.
 """
@@ -37,6 +38,7 @@ from monitor.schedules import Schedule, parse_crontab, parse_schedule, previous_
 log = logging.getLogger(__name__)
 
 CRAWL_JOB = "crawl"
+ALERTS_JOB = "alerts"
 UPKEEP_JOB = "upkeep"
 DIGEST_PREFIX = "digest:"
 Clock = Callable[[], datetime]
@@ -245,6 +247,30 @@ class JobRunner:
                     pid=result.pid,
                 )
         self._finish(CRAWL_JOB, run_id, result, {"closed_crawl_runs": closed})
+        self.run_alerts()
+        return result
+
+    # ------------------------------------------------------------------ alerts
+
+    def wants_alerts(self) -> bool:
+        from monitor.alerts.service import alert_recipients
+
+        return bool(alert_recipients(self.config, self.db))
+
+    def run_alerts(self) -> ChildResult | None:
+        """After every crawl: ``monitor alerts run`` (new breaking stories, held alerts now due,
+        deliveries left unfinished), when some recipient or saved search wants alerts."""
+        if self.stop.is_set() or not self.wants_alerts():
+            return None
+        run_id = self._start(ALERTS_JOB)
+        result = run_child(
+            self.child_argv("alerts", "run", "--json"),
+            time_limit_s=self.options.digest_time_limit_s,
+            kill_grace_s=self.options.kill_grace_s,
+            stop=self.stop,
+            stop_wait_s=self.options.stop_wait_s,
+        )
+        self._finish(ALERTS_JOB, run_id, result, {})
         return result
 
     # ------------------------------------------------------------------ digests
