@@ -103,7 +103,8 @@ def test_breaking_story_alerts_each_recipient_once_and_updates_at_a_step(
         ("hook", "breaking"),
     ]
     assert [a.status for a in first.delivered] == ["sent", "sent"]
-    assert again.created == [] and again.delivered == []
+    assert again.created == []
+    assert again.delivered == []
     assert below.created == []
     assert [(a.recipient, a.kind) for a in update.created] == [
         ("mail", "update"),
@@ -240,7 +241,8 @@ def test_quiet_hours_hold_the_alert_until_they_end(db: Database, tmp_path: Path)
         still = run_alerts(config, db, now=night + hours(7.5))  # 06:30
         morning = run_alerts(config, db, now=night + hours(8))  # 07:00
     assert [a.status for a in held.created] == ["held"]
-    assert held.delivered == [] and still.delivered == []
+    assert held.delivered == []
+    assert still.delivered == []
     assert [a.status for a in morning.delivered] == ["sent"]
     assert len(srv.handler.received) == 1
 
@@ -318,6 +320,7 @@ def test_temporary_email_failure_is_retried_next_run(db: Database, tmp_path: Pat
         second = run_alerts(config, db, now=T0 + hours(1.2))
         third = run_alerts(config, db, now=T0 + hours(1.4))
     assert [a.status for a in first.delivered] == ["pending"]
-    assert second.created == [] and [a.status for a in second.delivered] == ["sent"]
+    assert second.created == []
+    assert [a.status for a in second.delivered] == ["sent"]
     assert third.delivered == []
     assert len(handler.received) == 1
