@@ -58,6 +58,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Crawl the bundled demo site offline; write a digest page and .eml.",
     ),
     "explain": ("monitor.cli.relevance", "explain_cmd", "Show why an item was kept or dropped."),
+    "label": (
+        "monitor.cli.feedback",
+        "label_group",
+        "Reviewer labels: relevant or not, same story or not.",
+    ),
+    "eval": (
+        "monitor.cli.feedback",
+        "eval_cmd",
+        "Precision and recall of the topic per language against the labels.",
+    ),
     "rescore": (
         "monitor.cli.relevance",
         "rescore_cmd",

@@ -13,6 +13,8 @@ Order of checks for a new item (first hit wins, candidates limited to the matchi
 Every decision is written to the item (``story_role``, ``story_reason``) and as a
 :class:`~monitor.db.models.StoryEvent`. Items split apart by hand (``monitor stories split``) are
 never put back together: candidates whose story holds an item split away from this one are skipped.
+Reviewer labels win over these rules: a "not the same story" pair is kept apart like a split, and
+an item labelled "same story" with one already in a story joins that story (signal ``label``).
 The lead is the most complete copy among the earliest ones (within ``LEAD_EARLY_HOURS``).
 """
 
@@ -92,6 +94,7 @@ class FoldStage:
         self.generic_entities = generic_entities
         self.hasher = hasher or MinHasher(settings.num_perm, settings.lsh_rows)
         self._cannot_link: dict[int, set[int]] | None = None
+        self._must_link: dict[int, set[int]] | None = None
         # prepared candidates: during a crawl the same recent items are compared again and again
         self._docs: OrderedDict[tuple[Any, ...], Doc] = OrderedDict()
 
@@ -174,6 +177,20 @@ class FoldStage:
             self._cannot_link = db.cannot_link(session)
         return self._cannot_link.get(item_id, set())
 
+    def _labelled(
+        self, session: Session, item_id: int, blocked: set[int]
+    ) -> tuple[str, Evidence, int] | None:
+        """A reviewer said "same story" of this item and one already in a story: join it."""
+        if self._must_link is None:
+            self._must_link = db.must_link(session)
+        partners = self._must_link.get(item_id)
+        if not partners:
+            return None
+        for row in db.load_fold_rows(session, sorted(partners)):
+            if row.story_id is not None and self._allowed(session, row.story_id, blocked):
+                return "related", Evidence("label", 1.0, row.id), row.story_id
+        return None
+
     def _allowed(self, session: Session, story_id: int | None, blocked: set[int]) -> bool:
         if story_id is None:
             return False
@@ -184,6 +201,8 @@ class FoldStage:
     ) -> tuple[str, Evidence | None, int | None]:
         s = self.settings
         blocked = self._blocked(session, item.id)
+        if (labelled := self._labelled(session, item.id, blocked)) is not None:
+            return labelled
         exact = db.exact_matches(
             session,
             item_id=item.id,
