@@ -387,7 +387,6 @@ class DigestSettings(_Model):
     public_url: str | None = Field(
         None, description="Where site_dir is published: adds a 'view in browser' link"
     )
-    top_moves: int = Field(3, ge=0, le=10, description="'What moved' bullets at the top")
 
     @field_validator("public_url")
     @classmethod
