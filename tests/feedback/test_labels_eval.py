@@ -69,7 +69,7 @@ def _independent(db: Database, matcher: Matcher) -> dict[str, tuple[int, int, in
 
 def test_eval_agrees_with_an_independent_computation(db: Database, matcher: Matcher) -> None:
     seeded = _seed(db)
-    for lang, items in seeded.items():
+    for items in seeded.values():
         for n, (item_id, truth) in enumerate(items):
             # a first label, then a correction: only the newest counts
             label_relevance(db, item_id, not truth, reviewer="first")
