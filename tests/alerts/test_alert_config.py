@@ -54,7 +54,7 @@ def test_bad_recipient_settings(
 
 def test_update_steps_must_increase(tmp_path: Path) -> None:
     cdir = _write(tmp_path, [], alerts={"update_steps": [10, 6]})
-    with pytest.raises(ConfigError, match="alerts.update_steps"):
+    with pytest.raises(ConfigError, match=r"alerts\.update_steps"):
         load_config(cdir, env={})
 
 
