@@ -96,6 +96,7 @@ def run_ours(feeds: list[str], workdir: Path, *, stages: bool, workers: int) -> 
     from monitor.db.engine import Database
     from monitor.db.sources import merge_sources
     from monitor.paths import shipped_config_dir
+    from spiders.process import crawl_sources
 
     base = load_config(shipped_config_dir())
     settings = Settings(
@@ -114,7 +115,9 @@ def run_ours(feeds: list[str], workdir: Path, *, stages: bool, workers: int) -> 
     del AppContext
     with ChildPeak() as workers_peak:
         t0 = time.perf_counter()
-        summary = run_crawl(config, db, trigger="cli", stages=None if stages else [])
+        summary = run_crawl(
+            config, db, engine=crawl_sources, trigger="cli", stages=None if stages else []
+        )
         total = time.perf_counter() - t0
     t = summary.timings
     cpu = t.get("parse", 0) + t.get("extract", 0) + t.get("store", 0)
@@ -143,9 +146,9 @@ def run_baseline(feeds: list[str]) -> dict[str, Any]:
     from scrapy import Request
 
     from monitor.collect.extract import extract_article
-    from monitor.collect.settings_bridge import scrapy_settings
     from monitor.config import CrawlSettings
     from spiders.process import crawler_process
+    from spiders.settings import scrapy_settings
 
     counts = {"items": 0, "pages": 0}
 

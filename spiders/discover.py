@@ -1,4 +1,9 @@
-"""One polite fetch through Scrapy (for feed autodiscovery): same settings as a crawl."""
+"""Feed autodiscovery over the network: one polite fetch through Scrapy (same settings as a
+crawl), then :func:`monitor.collect.discover.feeds_in_document`.
+
+Like a crawl, discovery runs the Twisted reactor, so it can run once per process (``monitor
+sources add`` is one process per call).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,11 @@ from scrapy import Request
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from monitor.collect.settings_bridge import scrapy_settings
+from monitor.collect.discover import DiscoveredFeed, DiscoveryError, feeds_in_document
 from monitor.config import CrawlSettings
+from monitor.urls import is_fetchable_link
+from spiders.process import crawler_process
+from spiders.settings import scrapy_settings
 
 
 @dataclass
@@ -47,8 +55,6 @@ class FetchOneSpider(scrapy.Spider):  # type: ignore[misc]
 
 
 def fetch_once(url: str, crawl: CrawlSettings) -> Fetched:
-    from spiders.process import crawler_process
-
     target = Fetched(url=url)
     settings = scrapy_settings(crawl, bare=True)
     settings["RETRY_TIMES"] = min(crawl.retries, 1)
@@ -58,3 +64,13 @@ def fetch_once(url: str, crawl: CrawlSettings) -> Fetched:
     if target.error is None and target.status is None:
         target.error = "no response"
     return target
+
+
+def discover_feeds(url: str, *, settings: CrawlSettings) -> list[DiscoveredFeed]:
+    """Fetch ``url`` (one Scrapy request) and return the feeds it is or announces."""
+    if not is_fetchable_link(url):
+        raise DiscoveryError(f"discover: {url!r} is not an http(s) URL")
+    fetched = fetch_once(url, settings)
+    if fetched.error is not None:
+        raise DiscoveryError(f"discover: could not fetch {url}: {fetched.error}")
+    return feeds_in_document(fetched.body, url=fetched.url, content_type=fetched.content_type)

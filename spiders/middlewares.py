@@ -5,7 +5,7 @@ the source is not due again before then (:mod:`monitor.collect.polling`).
 
 The body size cap (streaming and after decompression) is Scrapy's own ``DOWNLOAD_MAXSIZE``
 handling (download handler + ``HttpCompressionMiddleware``), configured in
-:mod:`monitor.collect.settings_bridge`.
+:mod:`spiders.settings`.
 """
 
 from __future__ import annotations

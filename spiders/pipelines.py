@@ -1,5 +1,6 @@
-"""Item pipeline: hand each collected entry to the store, which writes small batches (each item
-with its judge/fold stages; one transaction per batch, see :mod:`monitor.collect.collector`).
+"""Item pipeline: hand each collected entry to the run's batch writer, which stores small batches
+(each item with its judge/fold stages; one transaction per batch, see
+:mod:`monitor.collect.batches`).
 
 A batch is written when full, when its oldest item has waited a moment (checked every
 ``FLUSH_EVERY_S``) and when the spider closes — also on a graceful stop (SIGTERM). The pipeline

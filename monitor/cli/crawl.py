@@ -12,8 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from monitor.cli.context import AppContext, did_you_mean, pass_app
-from monitor.collect.collector import ProgressEvent
 from monitor.collect.crawl import CrawlSummary, run_crawl
+from monitor.collect.progress import ProgressEvent
 from monitor.db.read.sources import source_health, source_names
 from monitor.errors import ExitCode, NotFoundError
 from monitor.records import SourceHealth
@@ -95,6 +95,8 @@ def crawl_cmd(
 
     Exits 1 when every source failed.
     """
+    from spiders.process import crawl_sources  # Scrapy itself loads once the run is recorded
+
     config, db = app.config, app.db
     if sources:
         _check_source_names(app, sources)
@@ -102,6 +104,7 @@ def crawl_cmd(
         summary = run_crawl(
             config,
             db,
+            engine=crawl_sources,
             source_names=sources or None,
             due_only=due,
             fulltext=not no_fulltext,
@@ -135,6 +138,7 @@ def crawl_cmd(
             summary = run_crawl(
                 config,
                 db,
+                engine=crawl_sources,
                 source_names=sources or None,
                 due_only=due,
                 fulltext=not no_fulltext,

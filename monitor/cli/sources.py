@@ -81,7 +81,7 @@ def add_cmd(
     """Add a source. Given a site's page instead of a feed, finds its feeds (<link rel=alternate>)."""
     feed_url, title = url, None
     if kind is None:
-        from monitor.collect.discover import discover_feeds
+        from spiders.discover import discover_feeds  # Scrapy loads only when a page is fetched
 
         found = discover_feeds(url, settings=app.config.settings.crawl)
         if not found:

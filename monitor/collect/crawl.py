@@ -4,15 +4,15 @@
    elapsed, no ``Retry-After`` pending);
 2. record a ``crawl_runs`` row (status ``running``), unless another crawl of this archive is
    running (:mod:`monitor.db.crawl_guard`; runs left ``running`` by a dead process are closed);
-3. fetch → parse → known? → extract → store + judge + fold, in one Scrapy crawl in this process
-   (:mod:`spiders.collect`, :mod:`spiders.pipelines`); article text is extracted in
-   ``crawl.extract_workers`` worker processes (:mod:`monitor.collect.extract_pool`); items are
-   stored in small all-or-nothing batches; each source's outcome and fetch state are written as
-   soon as that source is done (a source never reached is recorded as ``skipped``);
+3. fetch → parse → known? → extract → store + judge + fold: the ``engine`` crawls the sources
+   and drives the run's :class:`~monitor.collect.collector.Collector` (``monitor crawl`` passes
+   :func:`spiders.process.crawl_sources`, one Scrapy crawl in this process); items are stored in
+   small all-or-nothing batches; each source's outcome and fetch state are written as soon as
+   that source is done (a source never reached is recorded as ``skipped``);
 4. close the run row with totals, stage counts and the time split.
 
-Twisted's reactor runs once per process: a second ``run_crawl`` in the same process raises
-:class:`CrawlError`; callers that crawl repeatedly spawn ``python -m monitor crawl``.
+The Scrapy engine runs Twisted's reactor, once per process: a second crawl in the same process
+raises :class:`CrawlError`; callers that crawl repeatedly spawn ``python -m monitor crawl``.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from monitor.collect.collector import Collector, Progress
+from monitor.collect.collector import Collector
+from monitor.collect.progress import Progress
 from monitor.collect.records import SourceJob
-from monitor.collect.settings_bridge import scrapy_settings
 from monitor.config import AppConfig, CrawlSettings
 from monitor.db.crawl_guard import claim_crawl_run
 from monitor.db.engine import Database
@@ -49,6 +49,19 @@ class CrawlRunning(CrawlError):
 
 
 STALE_MARGIN_S = 600  # a run on another host counts as live this long past the time limit
+
+
+class CrawlEngine(Protocol):
+    """Fetches the sources of ``jobs`` and drives ``collector`` until every source is done."""
+
+    def __call__(
+        self,
+        collector: Collector,
+        jobs: Sequence[SourceJob],
+        crawl: CrawlSettings,
+        *,
+        fulltext: bool,
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -120,6 +133,7 @@ def run_crawl(
     config: AppConfig,
     db: Database,
     *,
+    engine: CrawlEngine,
     source_names: Sequence[str] | None = None,
     due_only: bool = False,
     fulltext: bool = True,
@@ -166,14 +180,12 @@ def run_crawl(
         from monitor.collect.stages import default_stages
 
         stages = default_stages(config, db)
-    collector = Collector(
-        db, crawl, jobs, run_id=run_id, stages=stages, progress=progress, fulltext=fulltext
-    )
+    collector = Collector(db, crawl, jobs, run_id=run_id, stages=stages, progress=progress)
     message = ""
     status = "empty"
     try:
         if jobs:
-            _crawl_in_process(collector, jobs, crawl, fulltext=fulltext)
+            engine(collector, jobs, crawl, fulltext=fulltext)
     except CrawlError:
         raise
     except BaseException as exc:
@@ -185,7 +197,7 @@ def run_crawl(
         totals = collector.totals()
         if status != "aborted":
             status = _run_status(totals)
-        timings: dict[str, float] = {k: round(v, 3) for k, v in collector.timings.items()}
+        timings = collector.timings.rounded()
         duration = time.perf_counter() - started
         timings["total"] = round(duration, 3)
         with db.session() as session:
@@ -194,7 +206,7 @@ def run_crawl(
                 run_id,
                 finished_at=datetime.now(UTC),
                 status=status,
-                stats={"timings": timings, "stages": dict(collector.ctx.stats)},
+                stats={"timings": timings, "stages": dict(collector.writer.ctx.stats)},
                 message=message,
                 **{k: v for k, v in totals.items() if k != "sources_skipped"},
             )
@@ -208,31 +220,3 @@ def run_crawl(
         sources=results,
         **totals,
     )
-
-
-def _crawl_in_process(
-    collector: Collector, jobs: Sequence[SourceJob], crawl: CrawlSettings, *, fulltext: bool
-) -> None:
-    import sys
-
-    reactor = sys.modules.get("twisted.internet.reactor")
-    if reactor is not None and getattr(reactor, "_startedBefore", False):
-        raise CrawlError(
-            "crawl: this process has crawled once already; run `python -m monitor crawl`"
-        )
-    from spiders.collect import CollectSpider
-    from spiders.process import crawler_process
-
-    process = crawler_process(scrapy_settings(crawl))
-    process.crawl(
-        CollectSpider,
-        collector=collector,
-        jobs=list(jobs),
-        fulltext=fulltext,
-        fulltext_min_chars=crawl.fulltext_min_chars,
-        max_items=crawl.max_items_per_source,
-        timeout_s=crawl.download_timeout_s,
-        max_body_bytes=crawl.max_body_bytes,
-        extract_workers=crawl.extract_workers,
-    )
-    process.start(stop_after_crawl=True, install_signal_handlers=True)

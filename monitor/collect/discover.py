@@ -1,9 +1,9 @@
 """Feed autodiscovery: a site's page → its RSS/Atom feeds (``<link rel="alternate">``).
 
-:func:`find_feed_links` reads the links from HTML; :func:`discover_feeds` fetches the page with
-Scrapy (same User-Agent, robots.txt, size and time limits as a crawl) and returns what it found.
-When the URL is itself a feed, that feed is returned. Like a crawl, discovery runs the Twisted
-reactor, so it can run once per process (``monitor sources add`` is one process per call).
+:func:`find_feed_links` reads the links from HTML; :func:`feeds_in_document` returns the
+document itself when it is a feed, else the feeds its HTML announces. Fetching the page is
+:func:`spiders.discover.discover_feeds` (Scrapy, same User-Agent, robots.txt, size and time
+limits as a crawl).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from parsel import Selector
 
 from monitor.collect.charset import decode_bytes
 from monitor.collect.feeds import looks_like_html, parse_feed
-from monitor.config import CrawlSettings
 from monitor.errors import FeedParseError, MonitorError
 from monitor.urls import is_fetchable_link
 
@@ -72,15 +71,3 @@ def feeds_in_document(body: bytes, *, url: str, content_type: str = "") -> list[
             kind = "atom" if "<feed" in text[:2000] else "rss"
             return [DiscoveredFeed(url=url, kind=kind, title=parsed.title or None)]
     return find_feed_links(text, page_url=url)
-
-
-def discover_feeds(url: str, *, settings: CrawlSettings) -> list[DiscoveredFeed]:
-    """Fetch ``url`` (one Scrapy request) and return the feeds it is or announces."""
-    from spiders.discover import fetch_once
-
-    if not is_fetchable_link(url):
-        raise DiscoveryError(f"discover: {url!r} is not an http(s) URL")
-    fetched = fetch_once(url, settings)
-    if fetched.error is not None:
-        raise DiscoveryError(f"discover: could not fetch {url}: {fetched.error}")
-    return feeds_in_document(fetched.body, url=fetched.url, content_type=fetched.content_type)

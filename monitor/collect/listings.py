@@ -22,6 +22,8 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
+from monitor.collect.charset import decode_bytes
+from monitor.collect.records import FeedEntry
 from monitor.collect.text import clean_line
 from monitor.config import ListingSelectors
 from monitor.urls import canonicalize_url, is_fetchable_link
@@ -114,3 +116,22 @@ def extract_listing_links(
         if len(out) >= limit:
             break
     return out
+
+
+def parse_listing(
+    body: bytes,
+    *,
+    page_url: str,
+    content_type: str = "",
+    css: str | None = None,
+    xpath: str | None = None,
+    limit: int = 500,
+) -> list[FeedEntry]:
+    """A listing page's bytes → its article links as entries (``arrived_via="listing"``), by the
+    source's selectors (``css``, else ``xpath``) or, without them, by the default heuristic."""
+    html, _ = decode_bytes(body, content_type)
+    selectors = None
+    if css or xpath:
+        selectors = ListingSelectors(article_links_css=css, article_links_xpath=xpath)
+    links = extract_listing_links(html, page_url=page_url, selectors=selectors, limit=limit)
+    return [FeedEntry(url=link.url, title=link.title, arrived_via="listing") for link in links]

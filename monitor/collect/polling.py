@@ -1,4 +1,6 @@
-"""When a source is polled next: poll interval, exponential back-off, ``Retry-After``.
+"""When and how a source is polled next: its fetch state after a crawl (pure functions).
+
+When:
 
 - success (including 304 Not Modified): next due = now + the source's poll interval;
 - failure number *n* in a row: next due = now + min(base × 2^(n−1), max) — a source is never
@@ -6,10 +8,17 @@
 - a 429/503 with ``Retry-After`` (seconds or an HTTP date): not before that time (capped at
   a day, like the back-off: a larger value is a mistake or a trap, not a plan), whichever of this
   and the back-off is later.
+
+How (:func:`next_fetch_state`, the whole fetch-state policy): a success resets the failure count
+and the ``Retry-After`` wait, stores the validators the server sent for conditional GET (a 304
+keeps the old ones; a 200 without validators clears them) and moves ``last_item_at`` forward,
+never back; a failure counts one more failure and records the error, keeping the validators and
+the last error-free times. ``last_error`` stays after a success, with its time, for the record.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
@@ -60,3 +69,76 @@ def parse_retry_after(value: str | bytes | None, *, now: datetime) -> datetime |
         delay = when.astimezone(UTC) - now
     delay = max(timedelta(0), min(delay, MAX_RETRY_AFTER))
     return now + delay
+
+
+@dataclass(frozen=True, slots=True)
+class FetchStateValues:
+    """A source's fetch state (the ``fetch_state`` row's columns, without the source id)."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    last_attempt_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_status: int | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    consecutive_failures: int = 0
+    next_due_at: datetime | None = None
+    retry_after_until: datetime | None = None
+    last_item_at: datetime | None = None  # newest entry date seen (sitemaps read only newer ones)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchOutcome:
+    """How a source's main document fared in one run."""
+
+    http_status: int | None
+    failure: str | None  # the error when the main document failed, else None
+    not_modified: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+    retry_after_until: datetime | None = None
+    newest_item: datetime | None = None
+
+
+def next_fetch_state(
+    state: FetchStateValues,
+    outcome: FetchOutcome,
+    *,
+    now: datetime,
+    poll_interval_minutes: int,
+    backoff_base_minutes: int,
+    backoff_max_hours: int,
+) -> FetchStateValues:
+    """The source's fetch state after a run with ``outcome`` (see the module docstring)."""
+    attempted = replace(state, last_attempt_at=now, last_status=outcome.http_status)
+    if outcome.failure is not None:
+        failures = state.consecutive_failures + 1
+        return replace(
+            attempted,
+            consecutive_failures=failures,
+            last_error=outcome.failure,
+            last_error_at=now,
+            retry_after_until=outcome.retry_after_until,
+            next_due_at=next_due_after_failure(
+                now,
+                failures,
+                base_minutes=backoff_base_minutes,
+                max_hours=backoff_max_hours,
+                retry_after_until=outcome.retry_after_until,
+            ),
+        )
+    newest = state.last_item_at
+    if outcome.newest_item is not None and (newest is None or outcome.newest_item > newest):
+        newest = outcome.newest_item
+    succeeded = replace(
+        attempted,
+        last_success_at=now,
+        consecutive_failures=0,
+        next_due_at=next_due_after_success(now, poll_interval_minutes),
+        retry_after_until=None,
+        last_item_at=newest,
+    )
+    if outcome.not_modified:
+        return succeeded
+    return replace(succeeded, etag=outcome.etag, last_modified=outcome.last_modified)

@@ -14,6 +14,8 @@ from typing import Literal
 
 ArrivedVia = Literal["feed", "sitemap", "listing", "manual"]
 DateQuality = Literal["ok", "missing", "unparseable", "future", "implausible"]
+FulltextStatus = Literal["none", "ok", "failed", "skipped", "copied"]
+StoreOutcome = Literal["new", "revised", "known", "error"]  # what storing an entry did
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,12 @@ class ParsedFeed:
     warnings: list[str] = field(default_factory=list)
     link: str = ""
 
+    @property
+    def newest(self) -> datetime | None:
+        """The newest publication date among the entries."""
+        dates = [e.published_at for e in self.entries if e.published_at is not None]
+        return max(dates) if dates else None
+
 
 @dataclass(frozen=True, slots=True)
 class ArticleRecord:
@@ -63,7 +71,7 @@ class CollectedItem:
     canonical_url: str
     entry_key: str
     article: ArticleRecord | None = None
-    fulltext_status: Literal["none", "ok", "failed", "skipped", "copied"] = "none"
+    fulltext_status: FulltextStatus = "none"
     # the spider's look-up found no stored item for this entry (the store then skips its own;
     # the unique constraint still catches a concurrent insert)
     looked_up_new: bool = False

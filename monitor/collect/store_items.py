@@ -1,7 +1,7 @@
 """Storing one collected entry: a new item, a revision of a known one, or nothing (known).
 
 Identity within a source is the entry key (GUID → canonical URL → title, see
-:func:`monitor.dedup.keys.entry_key`); a stored item of the same source with the same canonical
+:func:`monitor.identity.entry_key`); a stored item of the same source with the same canonical
 URL is the same item too. For a known item, a changed title, summary or (when the text came from
 the feed itself) text is a **revision**: the old values go to ``item_revisions``, the item gets
 the new ones and ``revision + 1``, and the pipeline stages run again. Published and first-seen
@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from monitor.collect.records import CollectedItem
 from monitor.db.items import add_revision, get_item_for_entry, insert_item
 from monitor.db.models import Item
-from monitor.dedup.keys import content_fingerprint, title_key
+from monitor.dedup.text import prepare_body
+from monitor.identity import content_fingerprint, title_key
 
 Outcome = Literal["new", "revised", "known"]
 
@@ -27,6 +28,10 @@ def _text_of(item: CollectedItem) -> str:
     if item.article is not None and item.article.text:
         return item.article.text
     return item.entry.text or item.entry.summary
+
+
+def _fingerprint(title: str, text: str) -> str:
+    return content_fingerprint(title, prepare_body(text).body)
 
 
 def store_collected(
@@ -71,7 +76,7 @@ def store_collected(
         arrived_via=entry.arrived_via,
         fulltext_status=item.fulltext_status,
         revision=1,
-        content_hash=content_fingerprint(title, text),
+        content_hash=_fingerprint(title, text),
         title_key=title_key(title),
     )
     return "new", row
@@ -98,7 +103,7 @@ def _maybe_revise(
     row.title, row.summary, row.text = new_title, new_summary, new_text
     row.revision += 1
     row.updated_at = now
-    row.content_hash = content_fingerprint(new_title, new_text)
+    row.content_hash = _fingerprint(new_title, new_text)
     row.title_key = title_key(new_title)
     session.flush()
     return "revised", row

@@ -1,6 +1,5 @@
 """Dedup: fold copies of one article into a story and link distinct reports of the same event.
 
-- :mod:`monitor.dedup.keys` — entry key, content fingerprint, title key;
 - :mod:`monitor.dedup.text` — boilerplate removal, shingles, numbers;
 - :mod:`monitor.dedup.minhash` — MinHash signatures and LSH band hashes;
 - :mod:`monitor.dedup.match` — copy / related decisions between two items;

@@ -25,8 +25,9 @@ import yaml
 from monitor.config import DedupSettings
 from monitor.db.engine import Database
 from monitor.db.models import Item, ItemTag, Source
-from monitor.dedup.keys import content_fingerprint, entry_key, title_key
 from monitor.dedup.stage import FoldStage
+from monitor.dedup.text import prepare_body
+from monitor.identity import content_fingerprint, entry_key, title_key
 from monitor.pipeline import StageContext
 from monitor.urls import canonicalize_url
 
@@ -153,7 +154,7 @@ def fold_labelled(
                 declared_language=it.language,
                 published_at=it.published,
                 first_seen_at=it.published,
-                content_hash=content_fingerprint(it.title, it.text),
+                content_hash=content_fingerprint(it.title, prepare_body(it.text).body),
                 title_key=title_key(it.title),
                 relevant=True,
             )

@@ -38,8 +38,8 @@ from datetime import datetime
 from typing import Any
 
 from monitor.config import DedupSettings
-from monitor.dedup.keys import normalise_title
 from monitor.dedup.text import PreparedText, content_tokens, numbers, prepare_body
+from monitor.identity import normalise_title
 
 SHORT_CONTAINMENT = 0.9
 TEMPLATE_JACCARD = 0.3  # this similar, yet with different figures: a templated brief

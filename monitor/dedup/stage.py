@@ -31,9 +31,9 @@ from sqlalchemy.orm import Session
 from monitor.config import DedupSettings
 from monitor.db import stories as db
 from monitor.db.models import Item, Story
-from monitor.dedup.keys import content_fingerprint
 from monitor.dedup.match import Doc, Evidence, best, compare_copy, compare_related, make_doc
 from monitor.dedup.minhash import MinHasher, to_bytes
+from monitor.identity import content_fingerprint
 from monitor.pipeline import StageContext
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ class FoldStage:
         session.flush()
         doc = doc_from_row(own_row(item), self.settings, self.generic_entities)
         if item.content_hash is None:
-            item.content_hash = content_fingerprint(item.title, db.item_body(item))
+            item.content_hash = content_fingerprint(item.title, doc.body.body)
         bands = self._signature(session, doc)
         if item.story_id is not None:  # a revision: keep its story, refresh the index
             db.refresh_story(session, item.story_id)

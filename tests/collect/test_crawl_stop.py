@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from monitor.collect.collector import NOT_REACHED
+from monitor.collect.tally import NOT_REACHED
 from monitor.db.engine import Database
 from monitor.db.models import CrawlRun, CrawlRunSource, FetchState, Item
 from monitor.db.runs import select_sources

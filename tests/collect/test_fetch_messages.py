@@ -15,25 +15,24 @@ from monitor.collect.polling import parse_retry_after
 from monitor.db.engine import Database
 from monitor.db.models import FetchState, Source
 from monitor.newsite import Fault, NewsSite
-from spiders.collect import describe_failure
+from spiders.failures import describe_failure
 from tests.collect.support import by_name, crawl_json, write_config
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
 def test_data_loss_is_described_once_in_words() -> None:
-    message, status, _ = describe_failure(Failure(ResponseDataLossError()), 30.0)
-    assert status is None
-    assert "ResponseDataLossError: ResponseDataLossError" not in message
-    assert "before the whole response arrived" in message
+    problem = describe_failure(Failure(ResponseDataLossError()), 30.0)
+    assert problem.http_status is None
+    assert "ResponseDataLossError: ResponseDataLossError" not in problem.message
+    assert "before the whole response arrived" in problem.message
 
 
 def test_an_exception_without_a_message_is_named_once() -> None:
     class OddError(Exception):
         pass
 
-    message, _, _ = describe_failure(Failure(OddError()), 30.0)
-    assert message == "fetch: OddError"
+    assert describe_failure(Failure(OddError()), 30.0).message == "fetch: OddError"
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from scrapy.http import XmlResponse
 
 from monitor.collect.collector import Collector
 from monitor.collect.crawl import make_job
+from monitor.collect.plan import PagePolicy
 from monitor.collect.records import CollectedItem
 from monitor.config import CrawlSettings, SourceConfig
 from monitor.db.engine import Database
@@ -41,25 +42,24 @@ def make_spider(db: Database) -> tuple[CollectSpider, Collector, int]:
 
 def crawl_feed(spider: CollectSpider, collector: Collector, body: bytes) -> list[Any]:
     job = spider.jobs[0]
-    collector.begin(job.source_id)
     response = XmlResponse(url=FEED_URL, body=body, request=Request(FEED_URL))
     out = list(spider.parse_feed(response, job=job))
     for obj in out:
         if isinstance(obj, CollectedItem):
-            collector.store(obj)
-            collector.end(obj.source_id)
+            collector.submit(obj)
+    collector.flush()
     return out
 
 
 def test_known_entries_are_not_fetched_again_and_changes_are_revisions(db: Database) -> None:
     spider, collector, source_id = make_spider(db)
-    spider.fulltext = False
+    spider.policy = PagePolicy(fulltext=False)
     first = crawl_feed(spider, collector, feed(["One", "Two"]))
     assert [type(o).__name__ for o in first] == ["CollectedItem", "CollectedItem"]
     with db.session() as s:
         assert count_items(s, source_id) == 2
 
-    spider.fulltext = True  # short teasers would need the page, but the entries are known
+    spider.policy = PagePolicy(fulltext=True)  # short teasers need the page; these are known
     collector.tally(source_id).seen_keys.clear()
     again = crawl_feed(spider, collector, feed(["One", "Two (corrected)", "Three"]))
     requests = [o for o in again if isinstance(o, Request)]

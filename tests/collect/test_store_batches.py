@@ -13,16 +13,17 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.collect.collector import NOT_REACHED, Collector
+from monitor.collect.collector import Collector
 from monitor.collect.crawl import _run_status, make_job
 from monitor.collect.records import ArticleRecord, CollectedItem, FeedEntry, SourceJob
 from monitor.collect.stages import default_stages
+from monitor.collect.tally import NOT_REACHED
 from monitor.config import AppConfig, CrawlSettings, Settings, SourceConfig, load_config
 from monitor.db.engine import Database
 from monitor.db.models import CrawlRunSource, FetchState, Item, Source
 from monitor.db.runs import fetch_state, select_sources, start_run
 from monitor.db.sources import add_source
-from monitor.dedup.keys import entry_key
+from monitor.identity import entry_key
 from monitor.newsite import demo_outlets, generate_outlets
 from monitor.paths import shipped_config_dir
 from monitor.pipeline import StageContext
@@ -85,29 +86,28 @@ def test_items_wait_in_a_batch_and_their_source_stays_open_until_it_is_stored(
     db: Database,
 ) -> None:
     collector, (job,) = _setup(db, ["alpha"], batch_size=3)
-    collector.begin(job.source_id)  # the feed response
-    collector.main_ok(job.source_id, http_status=200, etag=None, last_modified=None)
-    collector.fetched(job.source_id)
-    for n in range(2):
-        collector.begin(job.source_id)
-        collector.submit(_entry_item(job, n, f"Story {n}"))
-    collector.end(job.source_id)  # the feed is done, its two items are not stored yet
+    with collector.ledger.step(job.source_id, stage="feeds", main=True):  # the feed response
+        collector.tally(job.source_id).main_response(200, None, None)
+        for n in range(2):
+            collector.ledger.hold(job.source_id)
+            collector.submit(_entry_item(job, n, f"Story {n}"))
+    # the feed is done, its two items are not stored yet
     assert _titles(db) == []
-    assert not collector.tally(job.source_id).done
+    assert not collector.ledger.is_done(job.source_id)
 
     collector.flush(stale_only=True)  # not waited long enough
     assert _titles(db) == []
     collector.flush()
     assert _titles(db) == ["Story 0", "Story 1"]
     tally = collector.tally(job.source_id)
-    assert tally.done
+    assert collector.ledger.is_done(job.source_id)
     assert tally.status == "ok"
     assert tally.new == 2
 
     # a full batch is written at once
     collector2, (job2,) = _setup(db, ["beta"], batch_size=2)
     for n in range(2):
-        collector2.begin(job2.source_id)
+        collector2.ledger.hold(job2.source_id)
         collector2.submit(_entry_item(job2, n, f"Beta {n}"))
     assert "Beta 0" in _titles(db)
     assert "Beta 1" in _titles(db)
@@ -119,7 +119,7 @@ def test_a_failing_item_costs_only_itself_and_leaves_nothing_half_written(
     collector, (job,) = _setup(db, ["gamma"], stages=[FailOn("Bad")], batch_size=10)
     titles = ["Good 1", "Bad", "Good 2", "Good 3"]
     for n, title in enumerate(titles):
-        collector.begin(job.source_id)
+        collector.ledger.hold(job.source_id)
         collector.submit(_entry_item(job, n, title))
     collector.finish()
     assert _titles(db) == ["Good 1", "Good 2", "Good 3"]  # the bad item's row went with it
@@ -127,7 +127,7 @@ def test_a_failing_item_costs_only_itself_and_leaves_nothing_half_written(
     assert (tally.new, tally.errors) == (3, 1)
     assert any("stage refused the item" in m for m in tally.messages)
     # the rolled-back batch's stage counts were dropped: each stored item counted once
-    assert collector.ctx.stats["fail-on/seen"] == 3
+    assert collector.writer.ctx.stats["fail-on/seen"] == 3
 
 
 def test_batches_decide_exactly_like_one_item_per_transaction(tmp_path: Path) -> None:
@@ -149,7 +149,7 @@ def test_batches_decide_exactly_like_one_item_per_transaction(tmp_path: Path) ->
         )
         for job, outlet in zip(jobs, outlets, strict=True):
             for n, art in enumerate(outlet.articles):
-                collector.begin(job.source_id)
+                collector.ledger.hold(job.source_id)
                 collector.submit(_entry_item(job, n, art.title, "\n\n".join(art.body)))
         collector.finish()
         with db.session() as s:
@@ -187,10 +187,8 @@ def test_sources_never_reached_are_skipped_without_failure_or_back_off(db: Datab
         state.next_due_at = due
         state.consecutive_failures = 0
     # the first source is fetched and done; the crawl stops before the second is requested
-    collector.begin(done.source_id)
-    collector.fetched(done.source_id)
-    collector.main_ok(done.source_id, http_status=200, etag=None, last_modified=None)
-    collector.end(done.source_id)
+    with collector.ledger.step(done.source_id, stage="feeds", main=True):
+        collector.tally(done.source_id).main_response(200, None, None)
     collector.finish()
 
     tally = collector.tally(unreached.source_id)

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from monitor.db.models import Item, ItemTag, Source
-from monitor.dedup.keys import content_fingerprint, entry_key, title_key
+from monitor.dedup.text import prepare_body
+from monitor.identity import content_fingerprint, entry_key, title_key
 from monitor.urls import canonicalize_url
 
 T0 = datetime(2025, 3, 10, 9, tzinfo=UTC)
@@ -66,7 +67,7 @@ def item(
         language=language,
         published_at=when,
         first_seen_at=when,
-        content_hash=content_fingerprint(title, text),
+        content_hash=content_fingerprint(title, prepare_body(text).body),
         title_key=title_key(title),
         relevant=relevant,
     )

@@ -1,10 +1,15 @@
 """Identity keys: entry key, content fingerprint and title key (all sha256 hex, 64 characters).
 
+Low level on purpose: collection computes them before anything is stored, copy detection looks
+items up by them, and neither owns them. They are stored, so they must stay stable.
+
 - :func:`entry_key` — an entry's identity within its source: GUID, else canonical URL, else the
   normalised title and text (entries without a link). The ``(source_id, entry_key)`` pair is
   unique in the archive.
-- :func:`content_fingerprint` — exact copies across sources: normalised title + normalised text
-  with boilerplate (agency credits, "Read more", datelines) removed.
+- :func:`content_fingerprint` — exact copies across sources: normalised title + the body as copy
+  detection prepares it (boilerplate such as agency credits, "Read more" and datelines removed,
+  then normalised: ``monitor.dedup.text.prepare_body(text).body``). The caller prepares the body,
+  because what counts as boilerplate is topic knowledge, above this module.
 - :func:`title_key` — the title without outlet names and separators, so "TASS: X",
   "X – Tehran Times" and "X | Some Site" share one key.
 """
@@ -14,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import re
 
-from monitor.dedup.text import prepare_body
 from monitor.textnorm import fold, normalise
 
 # outlet names that appear as a title prefix ("TASS: …") or suffix ("… – Tehran Times")
@@ -120,9 +124,10 @@ def title_key(title: str) -> str:
     return _sha(norm) if norm else ""
 
 
-def content_fingerprint(title: str, text: str) -> str:
-    """sha256 of the normalised title and the normalised, boilerplate-free text."""
-    return _sha(normalise_title(title) + "\x1f" + prepare_body(text).body)
+def content_fingerprint(title: str, body: str) -> str:
+    """sha256 of the normalised title and ``body``, the text already freed of boilerplate and
+    normalised (see the module docstring)."""
+    return _sha(normalise_title(title) + "\x1f" + body)
 
 
 def entry_key(
