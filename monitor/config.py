@@ -62,6 +62,14 @@ def _check_timezone(value: str) -> str:
     return value
 
 
+def _check_address(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if "@" not in value or any(c in value for c in "\r\n <>"):
+        raise ValueError("must be a plain address like name@example.org")
+    return value
+
+
 def _check_base_url(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
@@ -289,11 +297,7 @@ class RecipientConfig(_Model):
     @field_validator("address")
     @classmethod
     def _address(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if "@" not in value or any(c in value for c in "\r\n <>"):
-            raise ValueError("must be a plain address like name@example.org")
-        return value
+        return _check_address(value)
 
     @field_validator("query")
     @classmethod
@@ -387,11 +391,19 @@ class DigestSettings(_Model):
     public_url: str | None = Field(
         None, description="Where site_dir is published: adds a 'view in browser' link"
     )
+    unsubscribe_address: str | None = Field(
+        None, description="List-Unsubscribe requests go here (null: smtp.from_address)"
+    )
 
     @field_validator("public_url")
     @classmethod
     def _public(cls, value: str | None) -> str | None:
         return _check_base_url(value)
+
+    @field_validator("unsubscribe_address")
+    @classmethod
+    def _unsubscribe(cls, value: str | None) -> str | None:
+        return _check_address(value)
 
 
 class WebSettings(_Model):

@@ -44,7 +44,7 @@ from monitor.db.engine import Database
 from monitor.db.models import Alert
 from monitor.db.read.items import matching_ids
 from monitor.db.retry import retry_locked
-from monitor.digest.message import compose, mail_domain
+from monitor.digest.message import compose, list_label, mail_domain, unsubscribe_url
 from monitor.digest.site import lock_dir, slug, write_atomic
 from monitor.digest.smtp import deliver as smtp_deliver
 from monitor.digest.subscriptions import all_recipients
@@ -234,15 +234,23 @@ def _email(
     config: AppConfig, rcpt: RecipientConfig, text: AlertText, mid: str, now: datetime
 ) -> bytes:
     smtp = config.settings.smtp
+    digest = config.settings.digest
     msg = compose(
         subject=text.subject,
         text=text.body,
         html=None,
         from_address=smtp.from_address,
-        from_name=config.settings.digest.title,
+        from_name=digest.title,
         to_address=rcpt.address or smtp.from_address,
         message_id=mid,
         date=now,
+        list_id=(
+            f"{digest.title} alerts ({rcpt.name})",
+            list_label(rcpt.name, smtp.from_address, "alerts"),
+        ),
+        list_unsubscribe=unsubscribe_url(
+            digest.unsubscribe_address or smtp.from_address, rcpt.name
+        ),
     )
     return msg.as_bytes()
 

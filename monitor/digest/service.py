@@ -58,13 +58,21 @@ from monitor.db.sends import FAILED as FAILED_TARGET
 from monitor.db.sends import SENT as SENT_TARGET
 from monitor.db.sends import ensure_sends, pending_digest_sends, sends_of
 from monitor.digest.build import DigestPlan, plan_digest
-from monitor.digest.message import build_subject, compose, new_message_id
+from monitor.digest.message import (
+    build_subject,
+    compose,
+    list_label,
+    new_message_id,
+    unsubscribe_url,
+)
 from monitor.digest.render import DigestRenderer, IndexEntry, renderer_for
 from monitor.digest.site import (
     accepted_note_path,
     digest_paths,
     lock_dir,
     outbox_paths,
+    public_index_url,
+    public_page_url,
     site_dir,
     slug,
     write_atomic,
@@ -192,20 +200,31 @@ def _message_bytes(
     subject: str,
     message_id: str,
     date: datetime,
+    digest_id: int | None = None,
 ) -> tuple[str, str, bytes]:
-    """``(html, text, message bytes)`` for a plan."""
-    html = renderer.email_html(plan.view, subject=subject)
-    text = renderer.text(plan.view)
+    """``(html, text, message bytes)`` for a plan; a stored digest (``digest_id``) links to its
+    published page when ``digest.public_url`` is set."""
+    view = plan.view
+    if digest_id is not None:
+        view = replace(view, view_url=public_page_url(config, rcpt.name, digest_id))
+    html = renderer.email_html(view, subject=subject)
+    text = renderer.text(view)
     smtp = config.settings.smtp
+    digest = config.settings.digest
     msg = compose(
         subject=subject,
         text=text,
         html=html if rcpt.format == "html" else None,
         from_address=smtp.from_address,
-        from_name=config.settings.digest.title,
+        from_name=digest.title,
         to_address=rcpt.address or smtp.from_address,
         message_id=message_id,
         date=date,
+        list_id=(f"{digest.title} ({rcpt.name})", list_label(rcpt.name, smtp.from_address)),
+        list_unsubscribe=unsubscribe_url(
+            digest.unsubscribe_address or smtp.from_address, rcpt.name
+        ),
+        list_archive=public_index_url(config) or None,
     )
     return html, text, msg.as_bytes()
 
@@ -283,7 +302,14 @@ def _render_new(
         q.create_digest(s, digest, plan.items)
         ensure_sends(s, "digest", digest.id, channel_keys(rcpt))
         _, text, raw = _message_bytes(
-            config, renderer, plan, rcpt, subject=subject, message_id=digest.message_id, date=now
+            config,
+            renderer,
+            plan,
+            rcpt,
+            subject=subject,
+            message_id=digest.message_id,
+            date=now,
+            digest_id=digest.id,
         )
         page_path, text_path, eml_path = digest_paths(config, rcpt.name, digest.id)
         page = renderer.page(plan.view, subject=subject, index_href="../index.html")
@@ -328,6 +354,7 @@ def _stored_message(config: AppConfig, s: Session, digest: Digest, rcpt: Recipie
         subject=digest.subject,
         message_id=digest.message_id,
         date=digest.created_at,
+        digest_id=digest.id,
     )
     return raw
 

@@ -55,6 +55,18 @@ def digest_paths(config: AppConfig, recipient: str, digest_id: int) -> tuple[Pat
     return page, base.with_suffix(".txt"), base.with_suffix(".eml")
 
 
+def public_page_url(config: AppConfig, recipient: str, digest_id: int) -> str:
+    """The digest's page where ``digest.public_url`` publishes ``site_dir`` ("" when unset)."""
+    base = config.settings.digest.public_url
+    return f"{base}/{slug(recipient)}/{digest_id}.html" if base else ""
+
+
+def public_index_url(config: AppConfig) -> str:
+    """The published index of past digests ("" when ``digest.public_url`` is unset)."""
+    base = config.settings.digest.public_url
+    return f"{base}/index.html" if base else ""
+
+
 def outbox_paths(outbox: Path, recipient: str, now: datetime) -> tuple[Path, Path, Path]:
     """``(html, text, eml)`` for a preview or dry run."""
     stem = f"{slug(recipient)}-{now:%Y%m%dT%H%M%SZ}"
