@@ -1,4 +1,4 @@
-"""``monitor alerts run | list`` and ``monitor searches add | list | remove``."""
+"""``monitor alerts run | list`` and ``monitor searches add | list | unsubscribe | remove``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from monitor.db import saved_searches as q
 from monitor.db.alerts import list_alerts
 from monitor.errors import ExitCode, InputError, NotFoundError
 from monitor.query import parse_query
+from monitor.search.export import saved_feed_path
 
 
 @click.group("alerts")
@@ -162,7 +163,15 @@ def add_cmd(
             timezone=timezone,
         )
         token = row.feed_token
-    click.echo(f"Saved search {name!r} ({mode}). Its feed: /searches/feed/{token}.atom")
+    click.echo(f"Saved search {name!r} ({mode}). Its feed: {_feed_url(app, token)}")
+    if mode != "none":
+        click.echo(f"Delivered as the recipient 'search:{name}'.")
+
+
+def _feed_url(app: AppContext, token: str) -> str:
+    """The feed's address in the web app (a path when ``web.public_url`` is not set)."""
+    base = app.config.settings.web.public_url or ""
+    return base + saved_feed_path(token)
 
 
 @searches_group.command("list")
@@ -185,9 +194,20 @@ def searches_list_cmd(app: AppContext) -> None:
             mode,
             escape(address),
             schedule if mode == "digest" else "",
-            f"/searches/feed/{token}.atom",
+            escape(_feed_url(app, token)),
         )
     app.console.print(table)
+
+
+@searches_group.command("unsubscribe")
+@click.argument("name")
+@pass_app
+def unsubscribe_cmd(app: AppContext, name: str) -> None:
+    """End the subscription of saved search NAME; the search and its feed stay."""
+    with app.db.session() as s:
+        if not q.unsubscribe_search(s, name):
+            raise NotFoundError(f"searches: no saved search {name!r}")
+    click.echo(f"Saved search {name!r} has no subscription now; its feed stays.")
 
 
 @searches_group.command("remove")

@@ -75,6 +75,16 @@ def subscribed_searches(session: Session, mode: str | None = None) -> list[Saved
     return list(session.scalars(stmt))
 
 
+def unsubscribe_search(session: Session, name_or_id: str | int) -> bool:
+    """Drop the search's subscription (mode ``none``, no address); its feed stays."""
+    row = get_search(session, name_or_id)
+    if row is None:
+        return False
+    row.mode = "none"
+    row.address = None
+    return True
+
+
 def delete_search(session: Session, name_or_id: str | int) -> bool:
     row = get_search(session, name_or_id)
     if row is None:

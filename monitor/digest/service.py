@@ -53,6 +53,7 @@ from monitor.db import digests as q
 from monitor.db.engine import Database
 from monitor.db.models import Digest
 from monitor.db.read.digests import list_digests
+from monitor.db.read.items import matching_ids
 from monitor.db.retry import retry_locked
 from monitor.db.sends import FAILED as FAILED_TARGET
 from monitor.db.sends import SENT as SENT_TARGET
@@ -79,10 +80,11 @@ from monitor.digest.site import (
     write_durable,
 )
 from monitor.digest.smtp import ACCEPTED, ERROR, Attempt, deliver
-from monitor.digest.subscriptions import subscription_recipients
+from monitor.digest.subscriptions import digest_recipients
 from monitor.digest.text import local_date
 from monitor.errors import MonitorError, NotFoundError
 from monitor.paths import templates_dir
+from monitor.query import parse_query
 from monitor.templating import override_dir
 
 log = logging.getLogger(__name__)
@@ -127,10 +129,9 @@ def find_recipients(
 ) -> list[RecipientConfig]:
     """The named recipient, or every one: configured recipients and (given the archive) saved
     searches subscribed to a digest (``search:NAME``)."""
-    recipients = list(config.settings.recipients)
-    if db is not None:
-        known = {r.name for r in recipients}
-        recipients += [r for r in subscription_recipients(db, "digest") if r.name not in known]
+    recipients = (
+        digest_recipients(config, db) if db is not None else list(config.settings.recipients)
+    )
     if not recipients:
         raise MonitorError(
             "digest: no recipients configured; add one under 'recipients:' in monitor.yaml "
@@ -180,6 +181,10 @@ def _plan(
         until=now,
         filters=q.ItemFilter(tuple(f.themes), tuple(f.languages), f.min_score),
     )
+    if rcpt.query:
+        # the archive search's own rules (index, stems, operators), as in `monitor search`
+        wanted = matching_ids(session, parse_query(rcpt.query), [i.id for i in pending])
+        pending = [i for i in pending if i.id in wanted]
     return plan_digest(
         session,
         title=config.settings.digest.title,

@@ -49,6 +49,14 @@ def subscription_recipients(db: Database, mode: str | None = None) -> list[Recip
     return [r for r in found if r is not None]
 
 
+def digest_recipients(config: AppConfig, db: Database) -> list[RecipientConfig]:
+    """Who gets a digest on a schedule: configured recipients, then saved searches subscribed
+    to a digest (a configured name wins)."""
+    names = {r.name for r in config.settings.recipients}
+    extra = [r for r in subscription_recipients(db, "digest") if r.name not in names]
+    return [*config.settings.recipients, *extra]
+
+
 def all_recipients(config: AppConfig, db: Database) -> list[RecipientConfig]:
     """Configured recipients, then saved-search subscriptions (a configured name wins)."""
     names = {r.name for r in config.settings.recipients}
