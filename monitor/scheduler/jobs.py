@@ -1,4 +1,5 @@
-"""The scheduled jobs: crawl, one digest per recipient, upkeep.
+"""The scheduled jobs: crawl, one digest per recipient (configured ones and saved searches
+subscribed to a digest, ``search:NAME``), upkeep.
 
 Each job spawns the matching one-shot command as a supervised child process
 (:func:`monitor.scheduler.supervisor.run_child`) and records its start and end as a ``job_runs``
@@ -32,6 +33,7 @@ from monitor.config import AppConfig, RecipientConfig
 from monitor.db import crawl_guard
 from monitor.db import jobs as q
 from monitor.db.engine import Database
+from monitor.digest.subscriptions import digest_recipients
 from monitor.scheduler.supervisor import ChildResult, run_child
 from monitor.schedules import Schedule, parse_crontab, parse_schedule, previous_due
 
@@ -275,8 +277,13 @@ class JobRunner:
 
     # ------------------------------------------------------------------ digests
 
+    def digest_recipients(self) -> list[RecipientConfig]:
+        """Configured recipients and saved searches subscribed to a digest (read each time:
+        a subscription added or ended with ``monitor searches`` counts at once)."""
+        return digest_recipients(self.config, self.db)
+
     def recipient(self, name: str) -> RecipientConfig | None:
-        return next((r for r in self.config.settings.recipients if r.name == name), None)
+        return next((r for r in self.digest_recipients() if r.name == name), None)
 
     def digest_decision(self, name: str, now: datetime | None = None) -> Decision:
         recipient = self.recipient(name)
