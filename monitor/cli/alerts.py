@@ -185,7 +185,7 @@ def searches_list_cmd(app: AppContext) -> None:
         ]
     table = Table(title="Saved searches")
     for col in ("ID", "Name", "Query", "Mode", "Address", "Schedule", "Feed"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")  # wrapped, never cut: the feed URL is the point
     for rid, name, query, mode, address, schedule, token in rows:
         table.add_row(
             str(rid),

@@ -104,7 +104,7 @@ def _why(explanation: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...],
     for side, entries in (explanation.get("sides") or {}).items():
         terms += [f"{side}: {e.get('form')}" for e in entries]
     terms += [f"bilateral: {e.get('form')}" for e in explanation.get("bilateral") or []]
-    return tuple(points), tuple(rules), tuple(terms)
+    return tuple(points), tuple(rules), tuple(dict.fromkeys(terms))  # each term once
 
 
 def evaluate_labels(db: Database, matcher: Matcher, *, topic: str = "") -> EvalReport:

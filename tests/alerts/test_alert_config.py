@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from monitor.cli import cli
 from monitor.config import load_config
 from monitor.errors import ConfigError
 
@@ -63,3 +65,20 @@ def test_channel_only_recipient_is_valid(tmp_path: Path) -> None:
     (rcpt,) = load_config(cdir, env={}).settings.recipients
     assert rcpt.address is None
     assert rcpt.channels[0].url_env == "OPS_URL"
+
+
+def test_config_check_warns_of_a_channel_whose_variable_is_unset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    channels = [{"name": "ops", "url_env": "OPS_URL"}, {"name": "phone", "url_env": "NTFY_URL"}]
+    topic = Path(__file__).resolve().parents[2] / "config" / "topics" / "iran-russia.yaml"
+    cdir = _write(tmp_path, [{"name": "r", "channels": channels}], topic=str(topic))
+    monkeypatch.delenv("OPS_URL", raising=False)
+    monkeypatch.setenv("NTFY_URL", "ntfys://ntfy.sh/topic")
+    out = CliRunner().invoke(cli, ["--config", str(cdir), "config", "check"])
+    assert out.exit_code == 0, out.output
+    assert "configuration is valid" in out.stdout
+    warnings = [line for line in out.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1
+    assert "recipients.0.channels.0.url_env (r/ops)" in warnings[0]
+    assert "OPS_URL is not set" in warnings[0]
