@@ -18,6 +18,7 @@ from monitor.db.saved_searches import save_search
 from monitor.digest.service import find_recipients, run_digest
 from monitor.scheduler.daemon import Daemon
 from monitor.scheduler.jobs import RunOptions
+from monitor.scheduler.status import collect_status
 from monitor.search.export import SAVED_FEED_ROUTE, saved_feed_path
 from tests.digest.support import T0, Archive, hours, make_config
 
@@ -198,6 +199,9 @@ def test_daemon_schedules_saved_search_digests_as_they_come_and_go(
                         address="n@example.org")  # fmt: skip
         d.tick()
         assert sorted(d.next_runs()) == ["crawl", "digest:desk", "digest:search:rail", "upkeep"]
+        status = collect_status(config, db, T0)
+        assert [r.name for r in status.recipients] == ["desk", "search:rail"]
+        assert "digest:search:rail" in [j.job_id for j in status.jobs]
         job = d.scheduler.get_job("digest:search:rail")
         assert job is not None
         assert "day_of_week='fri'" in str(job.trigger)
