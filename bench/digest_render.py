@@ -90,6 +90,8 @@ def make_view(stories: int, seed: int = 7) -> DigestView:
         outlet_count=6,
         key=key,
         sections=sections,
+        top=tuple(views[:3]),
+        view_url="https://news.example.org/digests/bench/1.html",
     )
 
 

@@ -40,7 +40,7 @@ from pydantic import (
 )
 
 from monitor import settings_sources as sources
-from monitor.errors import ConfigError, ConfigProblem
+from monitor.errors import ConfigError, ConfigProblem, QuerySyntaxError
 from monitor.languages import Language
 from monitor.paths import shipped_config_dir
 from monitor.schedules import parse_crontab, parse_schedule
@@ -60,6 +60,23 @@ def _check_timezone(value: str) -> str:
             f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)"
         ) from None
     return value
+
+
+def _check_address(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if "@" not in value or any(c in value for c in "\r\n <>"):
+        raise ValueError("must be a plain address like name@example.org")
+    return value
+
+
+def _check_base_url(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if not value.startswith(("http://", "https://")) or any(c in value for c in " \r\n<>\"'"):
+        raise ValueError("must be an http(s) URL such as https://monitor.example.org")
+    return value.rstrip("/")
 
 
 # --------------------------------------------------------------------------- sources.yaml
@@ -198,9 +215,71 @@ class RecipientFilters(_Model):
     min_score: float | None = None
 
 
+def _check_query(value: str | None) -> str | None:
+    """A query in the project's query language; a bad one is a ValueError naming its position."""
+    if value is None or not value.strip():
+        return None
+    from monitor.query import parse_query
+
+    try:
+        parse_query(value)
+    except QuerySyntaxError as exc:
+        raise ValueError(str(exc).removeprefix("query: ") + f" in {value!r}") from None
+    return value
+
+
+def _check_clock_range(value: str | None) -> str | None:
+    """``HH:MM-HH:MM`` (local time; may wrap past midnight, e.g. ``22:00-07:00``)."""
+    if value is None:
+        return None
+    parts = value.replace(" ", "").split("-")
+    ok = len(parts) == 2 and all(
+        len(p) == 5 and p[2] == ":" and p[:2].isdigit() and p[3:].isdigit() for p in parts
+    )
+    if not ok or any(int(p[:2]) > 23 or int(p[3:]) > 59 for p in parts):
+        raise ValueError(f"{value!r} is not a time range like 22:00-07:00")
+    if parts[0] == parts[1]:
+        raise ValueError(f"{value!r} is empty (start and end are the same)")
+    return "-".join(parts)
+
+
+class ChannelConfig(_Model):
+    """A notification channel reached through Apprise (webhook, ntfy, Matrix, Telegram, Slack…).
+
+    The Apprise URL carries tokens, so it is read only from the environment variable named here.
+    """
+
+    name: str = Field(
+        min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_.-]+$", description="Label"
+    )
+    url_env: str = Field(
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Environment variable holding the Apprise URL (a secret)",
+    )
+    format: Literal["text", "markdown"] = Field("text", description="Body format sent")
+
+
+class RecipientAlerts(_Model):
+    """Messages sent right away, besides the digest (which still carries the same stories)."""
+
+    breaking: bool = Field(False, description="A short alert when a story breaks (alerts: rules)")
+    matches: bool = Field(False, description="An alert for every new story matching query/filters")
+    quiet_hours: str | None = Field(
+        None, description="HH:MM-HH:MM local time: alerts wait until the end"
+    )
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str | None) -> str | None:
+        return _check_clock_range(value)
+
+
 class RecipientConfig(_Model):
     name: str = Field(min_length=1, description="Stable key for delivery state")
-    address: str = Field(description="Email address")
+    address: str | None = Field(None, description="Email address (or only channels)")
+    query: str | None = Field(None, description="Only items matching this query (query language)")
+    channels: list[ChannelConfig] = Field(default_factory=list, description="Apprise channels")
+    alerts: RecipientAlerts = RecipientAlerts()
     schedule: str = Field("daily 07:00", description="daily HH:MM | weekly mon HH:MM | cron: …")
     timezone: str = "UTC"
     format: Literal["html", "text"] = "html"
@@ -217,10 +296,22 @@ class RecipientConfig(_Model):
 
     @field_validator("address")
     @classmethod
-    def _address(cls, value: str) -> str:
-        if "@" not in value or any(c in value for c in "\r\n <>"):
-            raise ValueError("must be a plain address like name@example.org")
-        return value
+    def _address(cls, value: str | None) -> str | None:
+        return _check_address(value)
+
+    @field_validator("query")
+    @classmethod
+    def _query(cls, value: str | None) -> str | None:
+        return _check_query(value)
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> RecipientConfig:
+        if self.address is None and not self.channels:
+            raise ValueError("needs an address or at least one channel")
+        names = [c.name for c in self.channels]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate channel names: {', '.join(names)}")
+        return self
 
     @field_validator("schedule")
     @classmethod
@@ -248,16 +339,78 @@ class SmtpSettings(_Model):
     )
 
 
+class AppriseSettings(_Model):
+    timeout_s: float = Field(20, gt=0, le=600, description="Connect and read timeout per attempt")
+    max_attempts: int = Field(4, ge=1, le=20, description="Temporary failures retried this often")
+    retry_base_s: float = Field(
+        2.0, ge=0, description="Back-off between attempts doubles from here"
+    )
+
+
+class AlertRule(_Model):
+    """A story breaks when it carries one of these key figures and one of these themes."""
+
+    name: str = Field(min_length=1, max_length=80)
+    figures: list[str] = Field(default_factory=list, description="Any of these key figures")
+    themes: list[str] = Field(default_factory=list, description="… and any of these themes")
+    min_sources: int = Field(1, ge=1, description="… reported by this many outlets")
+
+    @model_validator(mode="after")
+    def _something(self) -> AlertRule:
+        if not self.figures and not self.themes:
+            raise ValueError("a rule needs figures, themes or both")
+        return self
+
+
+class AlertSettings(_Model):
+    min_sources: int = Field(3, ge=2, le=100, description="N distinct outlets …")
+    window_hours: int = Field(6, ge=1, le=168, description="… within M hours: the story breaks")
+    second_language: bool = Field(
+        True, description="A story from two outlets in a second language also breaks"
+    )
+    rules: list[AlertRule] = Field(default_factory=list, description="Key figure + theme rules")
+    update_steps: list[int] = Field(
+        default_factory=lambda: [6, 10, 20],
+        description="Outlet counts at which an alerted story is alerted again (an update)",
+    )
+
+    @field_validator("update_steps")
+    @classmethod
+    def _steps(cls, value: list[int]) -> list[int]:
+        if any(v < 2 for v in value) or sorted(set(value)) != value:
+            raise ValueError("must be increasing outlet counts of 2 or more, e.g. [6, 10, 20]")
+        return value
+
+
 class DigestSettings(_Model):
     title: str = "Iran–Russia monitor"
     key_developments: int = Field(5, ge=0, le=50)
     snippet_sentences: int = Field(3, ge=1, le=6)
     max_stories: int = Field(500, ge=1)
     site_dir: str = Field("digests", description="Static site of digest pages, under data_dir")
+    public_url: str | None = Field(
+        None, description="Where site_dir is published: adds a 'view in browser' link"
+    )
+    unsubscribe_address: str | None = Field(
+        None, description="List-Unsubscribe requests go here (null: smtp.from_address)"
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _public(cls, value: str | None) -> str | None:
+        return _check_base_url(value)
+
+    @field_validator("unsubscribe_address")
+    @classmethod
+    def _unsubscribe(cls, value: str | None) -> str | None:
+        return _check_address(value)
 
 
 class WebSettings(_Model):
     host: str = "127.0.0.1"
+    public_url: str | None = Field(
+        None, description="The web app's address as readers reach it (links in alerts)"
+    )
     port: int = Field(8750, ge=1, le=65535)
     token: SecretStr | None = Field(
         None, description="Only from MONITOR_WEB_TOKEN (or MONITOR_WEB_TOKEN_FILE)"
@@ -269,6 +422,11 @@ class WebSettings(_Model):
     session_hours: int = Field(12, ge=1, le=720, description="A login lasts this long")
     login_attempts: int = Field(5, ge=1, le=1000, description="Failed logins per client …")
     login_lockout_minutes: int = Field(15, ge=1, le=1440, description="… within this time")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public(cls, value: str | None) -> str | None:
+        return _check_base_url(value)
 
     @field_validator("allowed_hosts")
     @classmethod
@@ -324,6 +482,8 @@ class Settings(_Model):
     digest: DigestSettings = DigestSettings()
     smtp: SmtpSettings = SmtpSettings()
     recipients: list[RecipientConfig] = Field(default_factory=list)
+    alerts: AlertSettings = AlertSettings()
+    apprise: AppriseSettings = AppriseSettings()
     web: WebSettings = WebSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     retention: RetentionSettings = RetentionSettings()

@@ -42,12 +42,32 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Build digests of new stories: --preview, --dry-run or --send.",
     ),
     "digests": ("monitor.cli.digest", "digests_group", "List and show past digests."),
+    "alerts": (
+        "monitor.cli.alerts",
+        "alerts_group",
+        "Alerts when a story breaks or a saved search finds a new story.",
+    ),
+    "searches": (
+        "monitor.cli.alerts",
+        "searches_group",
+        "Saved searches: Atom feeds and subscriptions.",
+    ),
     "demo": (
         "monitor.cli.demo",
         "demo_cmd",
         "Crawl the bundled demo site offline; write a digest page and .eml.",
     ),
     "explain": ("monitor.cli.relevance", "explain_cmd", "Show why an item was kept or dropped."),
+    "label": (
+        "monitor.cli.feedback",
+        "label_group",
+        "Reviewer labels: relevant or not, same story or not.",
+    ),
+    "eval": (
+        "monitor.cli.feedback",
+        "eval_cmd",
+        "Precision and recall of the topic per language against the labels.",
+    ),
     "rescore": (
         "monitor.cli.relevance",
         "rescore_cmd",

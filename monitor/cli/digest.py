@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
@@ -40,6 +41,9 @@ def _report(app: AppContext, out: DigestOutcome) -> None:
     if out.resumed:
         ids = ", ".join(str(i) for i in out.resumed)
         app.console.print(f"{who}: resent unfinished digest(s) {ids}")
+    for c in out.channels:
+        line = f"{who}: {c.target}: {c.status}" + (f" ({c.error})" if c.error else "")
+        app.console.print(line, markup=False)
     if out.status == "empty":
         app.console.print(f"{who}: nothing new; no digest (skip_empty)")
         return
@@ -91,13 +95,14 @@ def digest_cmd(
         raise click.UsageError("choose one of --preview, --dry-run or --send")
     now = _parse_now(now_text)
     failed = False
-    for rcpt in find_recipients(app.config, name):
+    for rcpt in find_recipients(app.config, name, app.db):
         out = run_digest(app.config, app.db, rcpt, mode, now, outbox=outbox)
         failed = failed or not out.ok
         if as_json:
             record = {k: str(v) if isinstance(v, Path) else v for k, v in vars(out).items()}
             record["resumed"] = list(out.resumed)
             record["recovered"] = list(out.recovered)
+            record["channels"] = [asdict(c) for c in out.channels]
             click.echo(json.dumps(record, ensure_ascii=False))
         else:
             _report(app, out)

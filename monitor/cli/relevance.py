@@ -143,5 +143,12 @@ def rescore_cmd(app: AppContext, dry_run: bool, batch_size: int, show: int) -> N
                 click.echo(_change_line(c))
             if len(changes) > show:
                 click.echo(f"  … and {len(changes) - show} more")
+    if summary.conflicts:
+        click.echo(f"Label conflicts (the label wins): {len(summary.conflicts)}")
+        for conflict in summary.conflicts[:show]:
+            said = "relevant" if conflict.label_relevant else "not relevant"
+            click.echo(
+                f"  {conflict.item_id:>7}  labelled {said}, rules score {conflict.rule_score:.2f}  {conflict.title[:80]}"
+            )
     if dry_run:
         click.echo("Nothing was written. Run `monitor rescore` to apply.")

@@ -7,6 +7,7 @@ import logging
 from datetime import UTC, datetime
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from monitor.cli.context import AppContext, pass_app
@@ -149,7 +150,7 @@ def status_cmd(app: AppContext, as_json: bool, check: bool) -> None:
         )
         for r in status.recipients:
             rt.add_row(
-                r.name,
+                escape(r.name),
                 _fmt(r.next_due),
                 _fmt(r.last_delivered_at),
                 str(r.unsent_relevant_items),

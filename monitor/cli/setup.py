@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,18 @@ def check_everything(cfg: AppConfig) -> list[str]:
     load_topic(cfg.topic_path)
     lines.append(f"topic: ok ({cfg.topic_path})")
     return lines
+
+
+def channel_warnings(cfg: AppConfig, env: Mapping[str, str]) -> list[str]:
+    """Channels whose URL variable is unset: valid configuration, but their messages will fail."""
+    return [
+        f"warning: {cfg.config_dir / 'monitor.yaml'}: recipients.{i}.channels.{j}.url_env "
+        f"({r.name}/{c.name}): the environment variable {c.url_env} is not set; "
+        "messages to this channel fail until it holds the Apprise URL"
+        for i, r in enumerate(cfg.settings.recipients)
+        for j, c in enumerate(r.channels)
+        if not (env.get(c.url_env) or "").strip()
+    ]
 
 
 @click.command("init")
@@ -92,6 +106,8 @@ def config_check(app: AppContext) -> None:
         sys.exit(exc.exit_code)
     for line in lines:
         click.echo(line)
+    for warning in channel_warnings(cfg, os.environ):
+        click.echo(warning, err=True)
     click.echo("configuration is valid")
 
 

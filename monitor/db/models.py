@@ -426,3 +426,104 @@ class JobRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="running")  # running|ok|failed|killed
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# --------------------------------------------------------------------------- saved searches, alerts
+
+
+class SavedSearch(Base):
+    """A search kept by name: its own Atom feed and, optionally, a subscription to it."""
+
+    __tablename__ = "saved_searches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    query: Mapped[str] = mapped_column(Text)
+    # themes, languages, sources, figures (lists) and min_score: the search's filters
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    feed_token: Mapped[str] = mapped_column(String(64), unique=True)  # the feed URL's secret
+    # subscription: none | digest | immediate (an alert per new matching story)
+    mode: Mapped[str] = mapped_column(String(16), default="none")
+    address: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    schedule: Mapped[str] = mapped_column(String(100), default="daily 07:00")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_by: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Alert(Base):
+    """One short message about one story to one recipient, sent right away (not in a digest).
+
+    The items it covered (``alert_items``) decide whether a story was alerted before, so a
+    ``dedup rebuild`` that renumbers stories never makes an alert go out twice.
+    """
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(200), index=True)
+    story_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # at creation time
+    kind: Mapped[str] = mapped_column(String(16))  # breaking | update | match
+    reason: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    outlets: Mapped[int] = mapped_column(Integer, default=0)
+    # held (quiet hours) | pending | sent | failed
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    not_before: Mapped[datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    message_id: Mapped[str] = mapped_column(String(320), unique=True)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    text_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    eml_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class AlertItem(Base):
+    __tablename__ = "alert_items"
+    __table_args__ = (UniqueConstraint("alert_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+
+
+class Send(Base):
+    """The delivery state of one message (a digest or an alert) to one target: ``email`` or an
+    Apprise channel (``channel:NAME``). Sent at most once per target."""
+
+    __tablename__ = "sends"
+    __table_args__ = (UniqueConstraint("kind", "ref_id", "target"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # digest | alert
+    ref_id: Mapped[int] = mapped_column(Integer)
+    target: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+# --------------------------------------------------------------------------- reviewer labels
+
+
+class Label(Base):
+    """A reviewer's judgement: an item is (not) relevant, or two items are (not) one story.
+
+    The newest label of an item (or of a pair) wins over the rules in ``rescore`` and
+    ``dedup rebuild``; older ones stay as history.
+    """
+
+    __tablename__ = "labels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # relevant | not_relevant | same_story | not_same_story
+    kind: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    other_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    reviewer: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from monitor.db.labels import pair_constraints
 from monitor.db.models import DedupBand, DedupSignature, Item, ItemTag, Story, StoryEvent
 from monitor.records import MANUAL_SIGNALS
 
@@ -430,7 +431,8 @@ def refresh_story(session: Session, story_id: int) -> None:
 
 
 def cannot_link(session: Session) -> dict[int, set[int]]:
-    """Manual splits as symmetric item pairs that must never share a story again."""
+    """Manual splits and "not the same story" labels as symmetric item pairs that must never
+    share a story again."""
     out: dict[int, set[int]] = {}
     rows = session.execute(
         select(StoryEvent.item_id, StoryEvent.detail).where(
@@ -441,7 +443,14 @@ def cannot_link(session: Session) -> dict[int, set[int]]:
         for other in (detail or {}).get("apart_from", []):
             out.setdefault(item_id, set()).add(int(other))
             out.setdefault(int(other), set()).add(item_id)
+    for item_id, others in pair_constraints(session).cannot.items():  # "not the same story"
+        out.setdefault(item_id, set()).update(others)
     return out
+
+
+def must_link(session: Session) -> dict[int, set[int]]:
+    """Items a reviewer labelled "same story": each must join its partner's story."""
+    return pair_constraints(session).must
 
 
 # --------------------------------------------------------------------------- rebuild

@@ -16,6 +16,8 @@ with a ``merge`` event per moved item.
 Every decision is written to the item (``story_role``, ``story_reason``) and as a
 :class:`~monitor.db.models.StoryEvent`. Items split apart by hand (``monitor stories split``) are
 never put back together: candidates whose story holds an item split away from this one are skipped.
+Reviewer labels win over these rules: a "not the same story" pair is kept apart like a split, and
+an item labelled "same story" with one already in a story joins that story (signal ``label``).
 The lead is the most complete copy among the earliest ones (within ``LEAD_EARLY_HOURS``).
 """
 
@@ -107,6 +109,7 @@ class FoldStage:
         self._bridges: dict[int, Evidence] = {}
         self._seen: int | None = None  # items indexed up to this id were read (or folded here)
         self._checked = 0.0  # when items folded by other processes were last looked for
+        self._must_link: dict[int, set[int]] | None = None
 
     def _fetch(self, session: Session, item_ids: list[int]) -> list[Doc]:
         docs = []
@@ -217,6 +220,20 @@ class FoldStage:
             self._cannot_link = db.cannot_link(session)
         return self._cannot_link.get(item_id, set())
 
+    def _labelled(
+        self, session: Session, item_id: int, blocked: set[int]
+    ) -> tuple[str, Evidence, int] | None:
+        """A reviewer said "same story" of this item and one already in a story: join it."""
+        if self._must_link is None:
+            self._must_link = db.must_link(session)
+        partners = self._must_link.get(item_id)
+        if not partners:
+            return None
+        for row in db.load_fold_rows(session, sorted(partners)):
+            if row.story_id is not None and self._allowed(session, row.story_id, blocked):
+                return "related", Evidence("label", 1.0, row.id), row.story_id
+        return None
+
     def _allowed(self, session: Session, story_id: int | None, blocked: set[int]) -> bool:
         if story_id is None:
             return False
@@ -226,7 +243,10 @@ class FoldStage:
         self, session: Session, item: Item, doc: Doc
     ) -> tuple[str, Evidence | None, int | None]:
         s = self.settings
+        self._bridges = {}
         blocked = self._blocked(session, item.id)
+        if (labelled := self._labelled(session, item.id, blocked)) is not None:
+            return labelled
         exact = db.exact_matches(
             session,
             item_id=item.id,

@@ -11,6 +11,10 @@ Rules, in order:
 3. "Key developments" are the ``digest.key_developments`` stories covered by the most outlets (at
    least two); every other story appears once, in the section of its main theme (the theme most of
    its new items carry; a recipient's theme filter narrows the choice), or under "Other reporting".
+4. The top line names the :data:`TOP_LINE` stories that moved most since the recipient's last
+   digest (the period's start), by coverage growth: outlets that first carried the story during
+   the period, then its new reports, then its outlets in all. A story first seen in the period
+   grows by all of its outlets.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ THEME_ORDER = ("military", "nuclear", "economy", "diplomacy", "treaty", "regiona
 OTHER = ""
 MAX_LINKS = 12
 MAX_FIGURES = 6
+TOP_LINE = 3
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ def _story_view(
     tz: ZoneInfo,
     sentences: int,
     update: bool,
+    period_start: datetime | None,
 ) -> tuple[StoryView, Counter[str]]:
     by_id = {i.id: i for i in all_items}
     lead = by_id.get(story.lead_item_id) if story and story.lead_item_id else None
@@ -98,6 +104,11 @@ def _story_view(
         lead = new_items[0]
     lead_outlet = clean_line(lead.source.name, max_chars=120)
     outlets = {lead_outlet}
+    before = {
+        clean_line(i.source.name, max_chars=120)
+        for i in (*all_items, lead)
+        if period_start is not None and i.first_seen_at < period_start
+    }
     links: list[Link] = []
     seen_outlets = {lead_outlet}
     for item in all_items:
@@ -159,8 +170,18 @@ def _story_view(
         reports=len(by_id | {i.id: i for i in new_items}),
         new_reports=len(new_items),
         update=update,
+        outlets_before=len(before),
     )
     return view, new_themes or themes
+
+
+def _top_line(views: Sequence[tuple[StoryView, str, datetime]]) -> tuple[StoryView, ...]:
+    """The stories that grew most in the period (rule 4 of the module docstring)."""
+    grown = [v for v in views if v[0].new_outlets > 0 or v[0].new_reports > 0]
+    grown.sort(
+        key=lambda v: (-v[0].new_outlets, -v[0].new_reports, -v[0].outlets, -v[2].timestamp())
+    )
+    return tuple(v[0] for v in grown[:TOP_LINE])
 
 
 def plan_digest(
@@ -209,6 +230,7 @@ def plan_digest(
             tz=tz,
             sentences=settings.snippet_sentences,
             update=story is not None and story.id in sent_before,
+            period_start=period_start,
         )
         if wanted_themes:
             theme_counts = Counter({t: n for t, n in theme_counts.items() if t in wanted_themes})
@@ -259,5 +281,6 @@ def plan_digest(
         sections=sections,
         failed=failed,
         held_back=held_back,
+        top=_top_line(views),
     )
     return DigestPlan(view=view, items=tuple(carried))

@@ -40,6 +40,32 @@ class StoryView:
     reports: int = 1  # relevant items in the story
     new_reports: int = 1  # items first carried by this digest
     update: bool = False  # the story was in an earlier digest of this recipient
+    outlets_before: int = 0  # outlets that had carried it before the period began
+
+    @property
+    def new_outlets(self) -> int:
+        """Outlets that took the story up during the period (its coverage growth)."""
+        return self.outlets - self.outlets_before
+
+    @property
+    def growth(self) -> str:
+        """How the story moved in the period, in words: "new: 4 outlets, 6 reports",
+        "+3 outlets (7 in all), 5 new reports" or "2 new reports from 3 outlets"."""
+        reports = _plural(self.new_reports, "new report", "new reports")
+        if self.outlets_before == 0:
+            text = f"new: {_plural(self.outlets, 'outlet', 'outlets')}"
+            return (
+                f"{text}, {_plural(self.reports, 'report', 'reports')}"
+                if self.reports > 1
+                else text
+            )
+        if self.new_outlets > 0:
+            return f"+{_plural(self.new_outlets, 'outlet', 'outlets')} ({self.outlets} in all), {reports}"
+        return f"{reports} from {_plural(self.outlets, 'outlet', 'outlets')}"
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +100,8 @@ class DigestView:
     sections: tuple[Section, ...] = ()
     failed: tuple[FailedSourceView, ...] = ()
     held_back: int = 0  # pending items left for the next digest by digest.max_stories
+    top: tuple[StoryView, ...] = ()  # what moved most in the period, by coverage growth
+    view_url: str = ""  # the digest's page on the published site ("view in browser")
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

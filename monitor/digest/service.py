@@ -45,29 +45,46 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from monitor.channels.outbox import TargetOutcome
+from monitor.channels.outbox import deliver as deliver_targets
+from monitor.channels.targets import channel_keys, channel_targets
 from monitor.config import AppConfig, RecipientConfig
 from monitor.db import digests as q
 from monitor.db.engine import Database
 from monitor.db.models import Digest
 from monitor.db.read.digests import list_digests
+from monitor.db.read.items import matching_ids
 from monitor.db.retry import retry_locked
+from monitor.db.sends import FAILED as FAILED_TARGET
+from monitor.db.sends import SENT as SENT_TARGET
+from monitor.db.sends import ensure_sends, pending_digest_sends, sends_of
 from monitor.digest.build import DigestPlan, plan_digest
-from monitor.digest.message import build_subject, compose, new_message_id
+from monitor.digest.message import (
+    build_subject,
+    compose,
+    list_label,
+    new_message_id,
+    unsubscribe_url,
+)
 from monitor.digest.render import DigestRenderer, IndexEntry, renderer_for
 from monitor.digest.site import (
     accepted_note_path,
     digest_paths,
     lock_dir,
     outbox_paths,
+    public_index_url,
+    public_page_url,
     site_dir,
     slug,
     write_atomic,
     write_durable,
 )
 from monitor.digest.smtp import ACCEPTED, ERROR, Attempt, deliver
+from monitor.digest.subscriptions import digest_recipients
 from monitor.digest.text import local_date
 from monitor.errors import MonitorError, NotFoundError
 from monitor.paths import templates_dir
+from monitor.query import parse_query
 from monitor.templating import override_dir
 
 log = logging.getLogger(__name__)
@@ -100,27 +117,33 @@ class DigestOutcome:
     error: str | None = None
     resumed: tuple[int, ...] = ()  # unfinished digests sent again first
     recovered: tuple[int, ...] = ()  # unfinished digests the server had accepted: recorded as sent
+    channels: tuple[TargetOutcome, ...] = ()  # Apprise channels of this and earlier digests
 
     @property
     def ok(self) -> bool:
         return self.status in ("previewed", "empty", "sent")
 
 
-def find_recipients(config: AppConfig, name: str | None = None) -> list[RecipientConfig]:
-    """The named recipient, or every configured one."""
-    recipients = config.settings.recipients
+def find_recipients(
+    config: AppConfig, name: str | None = None, db: Database | None = None
+) -> list[RecipientConfig]:
+    """The named recipient, or every one: configured recipients and (given the archive) saved
+    searches subscribed to a digest (``search:NAME``)."""
+    recipients = (
+        digest_recipients(config, db) if db is not None else list(config.settings.recipients)
+    )
     if not recipients:
         raise MonitorError(
             "digest: no recipients configured; add one under 'recipients:' in monitor.yaml "
             "(see README 'Recipients')"
         )
     if name is None:
-        return list(recipients)
+        return recipients
     for r in recipients:
         if r.name == name:
             return [r]
-    known = ", ".join(r.name for r in recipients)
-    raise NotFoundError(f"digest: unknown recipient {name!r}; configured: {known}")
+    known_names = ", ".join(r.name for r in recipients)
+    raise NotFoundError(f"digest: unknown recipient {name!r}; configured: {known_names}")
 
 
 def _renderer(config: AppConfig) -> DigestRenderer:
@@ -158,6 +181,10 @@ def _plan(
         until=now,
         filters=q.ItemFilter(tuple(f.themes), tuple(f.languages), f.min_score),
     )
+    if rcpt.query:
+        # the archive search's own rules (index, stems, operators), as in `monitor search`
+        wanted = matching_ids(session, parse_query(rcpt.query), [i.id for i in pending])
+        pending = [i for i in pending if i.id in wanted]
     return plan_digest(
         session,
         title=config.settings.digest.title,
@@ -178,20 +205,31 @@ def _message_bytes(
     subject: str,
     message_id: str,
     date: datetime,
+    digest_id: int | None = None,
 ) -> tuple[str, str, bytes]:
-    """``(html, text, message bytes)`` for a plan."""
-    html = renderer.email_html(plan.view, subject=subject)
-    text = renderer.text(plan.view)
+    """``(html, text, message bytes)`` for a plan; a stored digest (``digest_id``) links to its
+    published page when ``digest.public_url`` is set."""
+    view = plan.view
+    if digest_id is not None:
+        view = replace(view, view_url=public_page_url(config, rcpt.name, digest_id))
+    html = renderer.email_html(view, subject=subject)
+    text = renderer.text(view)
     smtp = config.settings.smtp
+    digest = config.settings.digest
     msg = compose(
         subject=subject,
         text=text,
         html=html if rcpt.format == "html" else None,
         from_address=smtp.from_address,
-        from_name=config.settings.digest.title,
-        to_address=rcpt.address,
+        from_name=digest.title,
+        to_address=rcpt.address or smtp.from_address,
         message_id=message_id,
         date=date,
+        list_id=(f"{digest.title} ({rcpt.name})", list_label(rcpt.name, smtp.from_address)),
+        list_unsubscribe=unsubscribe_url(
+            digest.unsubscribe_address or smtp.from_address, rcpt.name
+        ),
+        list_archive=public_index_url(config) or None,
     )
     return html, text, msg.as_bytes()
 
@@ -256,7 +294,7 @@ def _render_new(
         subject = build_subject(plan.view)
         digest = Digest(
             recipient=rcpt.name,
-            address=rcpt.address,
+            address=rcpt.address or "",
             status="rendered",
             period_start=plan.view.period_start,
             period_end=now,
@@ -267,8 +305,16 @@ def _render_new(
             item_count=plan.view.item_count,
         )
         q.create_digest(s, digest, plan.items)
+        ensure_sends(s, "digest", digest.id, channel_keys(rcpt))
         _, text, raw = _message_bytes(
-            config, renderer, plan, rcpt, subject=subject, message_id=digest.message_id, date=now
+            config,
+            renderer,
+            plan,
+            rcpt,
+            subject=subject,
+            message_id=digest.message_id,
+            date=now,
+            digest_id=digest.id,
         )
         page_path, text_path, eml_path = digest_paths(config, rcpt.name, digest.id)
         page = renderer.page(plan.view, subject=subject, index_href="../index.html")
@@ -313,6 +359,7 @@ def _stored_message(config: AppConfig, s: Session, digest: Digest, rcpt: Recipie
         subject=digest.subject,
         message_id=digest.message_id,
         date=digest.created_at,
+        digest_id=digest.id,
     )
     return raw
 
@@ -381,6 +428,21 @@ def _send(
     raw, address, subject, message_id, counts, paths = retry_locked(begin, what="digest sending")
     if on_stage:
         on_stage("sending", digest_id)
+    base = DigestOutcome(
+        rcpt.name,
+        "send",
+        "sent",
+        subject=subject,
+        story_count=counts[0],
+        item_count=counts[1],
+        digest_id=digest_id,
+        message_id=message_id,
+        html_path=Path(paths[0]) if paths[0] else None,
+        text_path=Path(paths[1]) if paths[1] else None,
+        eml_path=Path(paths[2]) if paths[2] else None,
+    )
+    if not address:
+        return _send_channels_only(config, db, rcpt, base, sleep)
     note = accepted_note_path(config, rcpt.name, digest_id)
 
     def write_attempt(attempt: Attempt) -> None:
@@ -420,20 +482,7 @@ def _send(
     )
     last = result.last
     assert last is not None
-    base = DigestOutcome(
-        rcpt.name,
-        "send",
-        "sent",
-        subject=subject,
-        story_count=counts[0],
-        item_count=counts[1],
-        digest_id=digest_id,
-        message_id=message_id,
-        html_path=Path(paths[0]) if paths[0] else None,
-        text_path=Path(paths[1]) if paths[1] else None,
-        eml_path=Path(paths[2]) if paths[2] else None,
-        attempts=len(result.attempts),
-    )
+    base = replace(base, attempts=len(result.attempts))
     if result.accepted:
         try:
             retry_locked(
@@ -444,7 +493,7 @@ def _send(
         note.unlink(missing_ok=True)
         _update_index(config, db)
         log.info("Digest sent recipient=%s digest=%d", rcpt.name, digest_id)
-        return base
+        return replace(base, channels=tuple(_deliver_channels(config, db, rcpt, digest_id, sleep)))
     error = f"{last.code or ''} {last.message}".strip()
     if last.outcome == ERROR:
         # the outcome is unknown (connection lost); the same message goes out again next run
@@ -464,6 +513,82 @@ def _send(
         status="failed",
         error=f"smtp: {error}; its items stay pending for the next digest",
     )
+
+
+def _deliver_channels(
+    config: AppConfig,
+    db: Database,
+    rcpt: RecipientConfig,
+    digest_id: int,
+    sleep: Callable[[float], None],
+) -> list[TargetOutcome]:
+    """Send the stored digest to the recipient's channels still pending (``sends`` rows)."""
+    if not rcpt.channels:
+        return []
+    with db.session() as s:
+        digest = q.digest_row(s, digest_id)
+        assert digest is not None
+        subject, message_id, text_path = digest.subject, digest.message_id, digest.text_path
+    body = subject
+    if text_path and Path(text_path).is_file():
+        body = Path(text_path).read_text(encoding="utf-8")
+    targets = channel_targets(
+        rcpt,
+        config.settings.apprise,
+        title=subject,
+        body=body,
+        message_id=message_id,
+        sleep=sleep,
+    )
+    note_dir = accepted_note_path(config, rcpt.name, digest_id).parent
+    return deliver_targets(db, kind="digest", ref_id=digest_id, targets=targets, note_dir=note_dir)
+
+
+def _send_channels_only(
+    config: AppConfig,
+    db: Database,
+    rcpt: RecipientConfig,
+    base: DigestOutcome,
+    sleep: Callable[[float], None],
+) -> DigestOutcome:
+    """A recipient without an address: the digest counts as delivered once a channel took it
+    (the others keep trying on later runs); it fails when every channel refused it for good."""
+    digest_id = base.digest_id
+    assert digest_id is not None
+    outcomes = _deliver_channels(config, db, rcpt, digest_id, sleep)
+    with db.session() as s:
+        states = [row.status for row in sends_of(s, "digest", digest_id)]
+    errors = "; ".join(f"{o.target}: {o.error}" for o in outcomes if o.error)
+    base = replace(base, channels=tuple(outcomes), attempts=sum(o.attempts for o in outcomes))
+    if SENT_TARGET in states:
+        at = datetime.now(UTC)
+        retry_locked(lambda: _record_sent(db, digest_id, at, delivery=False), what="digest sent")
+        _update_index(config, db)
+        log.info("Digest sent to channels recipient=%s digest=%d", rcpt.name, digest_id)
+        return base
+    if states and all(state == FAILED_TARGET for state in states):
+
+        def fail() -> None:
+            with db.session() as s:
+                d = q.digest_row(s, digest_id)
+                assert d is not None
+                d.status, d.last_error = "failed", errors[:2000]
+
+        retry_locked(fail, what="digest failed")
+        return replace(base, status="failed", error=f"channels: {errors}; its items stay pending")
+    return replace(base, status="deferred", error=f"channels: {errors}; will be resent next run")
+
+
+def _resume_channels(
+    config: AppConfig, db: Database, rcpt: RecipientConfig, sleep: Callable[[float], None]
+) -> list[TargetOutcome]:
+    """Channels of sent digests that did not take them yet (a run stopped, a service was down)."""
+    with db.session() as s:
+        ids = pending_digest_sends(s, rcpt.name)
+    out: list[TargetOutcome] = []
+    for digest_id in ids:
+        out.extend(_deliver_channels(config, db, rcpt, digest_id, sleep))
+    return out
 
 
 def _recover_noted(config: AppConfig, db: Database, rcpt: RecipientConfig, digest_id: int) -> bool:
@@ -540,7 +665,7 @@ def run_digest(
     rcpt = (
         recipient
         if isinstance(recipient, RecipientConfig)
-        else find_recipients(config, recipient)[0]
+        else find_recipients(config, recipient, db)[0]
     )
     if now is not None and now.tzinfo is None:
         raise MonitorError("digest: --now needs a time zone, e.g. 2024-05-01T07:00:00+00:00")
@@ -551,8 +676,15 @@ def run_digest(
         resumed: list[int] = []
         recovered: list[int] = []
 
+        earlier = _resume_channels(config, db, rcpt, sleep)
+
         def done(outcome: DigestOutcome) -> DigestOutcome:
-            return replace(outcome, resumed=tuple(resumed), recovered=tuple(recovered))
+            return replace(
+                outcome,
+                resumed=tuple(resumed),
+                recovered=tuple(recovered),
+                channels=(*earlier, *outcome.channels),
+            )
 
         with db.session() as s:
             unfinished = [d.id for d in q.unfinished_digests(s, rcpt.name)]

@@ -15,13 +15,13 @@ Every file is written to a temporary name first and renamed, so a reader never s
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
 from monitor.config import AppConfig
+from monitor.files import write_atomic as write_atomic
+from monitor.files import write_durable as write_durable
 
 
 def slug(name: str) -> str:
@@ -42,41 +42,6 @@ def lock_dir(config: AppConfig) -> Path:
     return config.data_dir / "locks"
 
 
-def write_atomic(path: Path, data: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def write_durable(path: Path, data: str) -> Path:
-    """:func:`write_atomic`, and on disk before it returns (file and directory synced)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-    return path
-
-
 def accepted_note_path(config: AppConfig, recipient: str, digest_id: int) -> Path:
     """Where the server's acceptance of a digest is noted until the archive records it."""
     return mail_dir(config) / slug(recipient) / f"{digest_id}.accepted"
@@ -88,6 +53,18 @@ def digest_paths(config: AppConfig, recipient: str, digest_id: int) -> tuple[Pat
     page = site_dir(config) / name / f"{digest_id}.html"
     base = mail_dir(config) / name / str(digest_id)
     return page, base.with_suffix(".txt"), base.with_suffix(".eml")
+
+
+def public_page_url(config: AppConfig, recipient: str, digest_id: int) -> str:
+    """The digest's page where ``digest.public_url`` publishes ``site_dir`` ("" when unset)."""
+    base = config.settings.digest.public_url
+    return f"{base}/{slug(recipient)}/{digest_id}.html" if base else ""
+
+
+def public_index_url(config: AppConfig) -> str:
+    """The published index of past digests ("" when ``digest.public_url`` is unset)."""
+    base = config.settings.digest.public_url
+    return f"{base}/index.html" if base else ""
 
 
 def outbox_paths(outbox: Path, recipient: str, now: datetime) -> tuple[Path, Path, Path]:

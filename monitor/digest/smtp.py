@@ -21,35 +21,14 @@ import smtplib
 import ssl
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from monitor.channels.outcome import ACCEPTED, ERROR, PERMANENT, TEMPORARY, Attempt, SendResult
 from monitor.config import SmtpSettings
 
 log = logging.getLogger(__name__)
 
-ACCEPTED, TEMPORARY, PERMANENT, ERROR = "accepted", "temporary", "permanent", "error"
-
-
-@dataclass(frozen=True)
-class Attempt:
-    outcome: str
-    code: int | None
-    message: str
-    at: datetime
-
-
-@dataclass
-class SendResult:
-    attempts: list[Attempt] = field(default_factory=list)
-
-    @property
-    def last(self) -> Attempt | None:
-        return self.attempts[-1] if self.attempts else None
-
-    @property
-    def accepted(self) -> bool:
-        return self.last is not None and self.last.outcome == ACCEPTED
+__all__ = ["ACCEPTED", "ERROR", "PERMANENT", "TEMPORARY", "Attempt", "SendResult", "deliver"]
 
 
 def _text(value: bytes | str) -> str:

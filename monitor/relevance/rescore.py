@@ -1,7 +1,8 @@
 """Re-judge the stored archive after a topic change, in batches, one transaction per batch.
 
 ``dry_run`` judges every item and reports which would enter or leave the relevant set, writing
-nothing. Otherwise scores, explanations, languages and tags are updated; items that became
+nothing. A reviewer's relevance label wins over the rules (the summary lists each such conflict).
+Otherwise scores, explanations, languages and tags are updated; items that became
 relevant and belong to no story are passed to the fold stage when one is given, so digests see them.
 """
 
@@ -13,10 +14,11 @@ from dataclasses import dataclass, field
 
 from monitor.db.engine import Database
 from monitor.db.items import count_items
+from monitor.db.labels import relevance_overrides
 from monitor.db.relevance import item_batch
 from monitor.pipeline import ItemStage, StageContext
 from monitor.relevance.matcher import Matcher
-from monitor.relevance.stage import apply_judgement, judge_item
+from monitor.relevance.stage import apply_judgement, judge_item, labelled
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,16 @@ class Change:
         return "enter" if self.new_relevant else "leave"
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """A labelled item the rules judge otherwise (the label wins)."""
+
+    item_id: int
+    title: str
+    label_relevant: bool
+    rule_score: float
+
+
 @dataclass
 class RescoreSummary:
     total: int = 0
@@ -43,6 +55,7 @@ class RescoreSummary:
     left: list[Change] = field(default_factory=list)
     dry_run: bool = False
     batches: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)  # labels that overrule the rules
 
 
 def rescore(
@@ -64,8 +77,14 @@ def rescore(
             items = item_batch(session, after, batch_size)
             if not items:
                 break
+            overrides = relevance_overrides(session, [i.id for i in items])
             for item in items:
                 judgement = judge_item(matcher, item)
+                if item.id in overrides and overrides[item.id] != judgement.relevant:
+                    summary.conflicts.append(
+                        Conflict(item.id, item.title, overrides[item.id], judgement.score)
+                    )
+                    judgement = labelled(judgement, overrides[item.id])
                 summary.total += 1
                 summary.relevant += judgement.relevant
                 if bool(item.relevant) != judgement.relevant:

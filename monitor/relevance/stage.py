@@ -9,9 +9,11 @@ relevant items only (the explanation lists them either way).
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
+from monitor.db.labels import relevance_overrides
 from monitor.db.models import Item
 from monitor.db.relevance import TagValue, replace_tags
 from monitor.pipeline import StageContext
@@ -69,6 +71,17 @@ def apply_judgement(session: Session, item: Item, judgement: Judgement) -> None:
     replace_tags(session, item, tag_values(judgement))
 
 
+def labelled(judgement: Judgement, relevant: bool) -> Judgement:
+    """The judgement with a reviewer's label in force: relevance from the label, the rules'
+    score, terms and tags kept, the explanation saying so."""
+    explanation = {
+        **judgement.explanation,
+        "relevant": relevant,
+        "label": {"relevant": relevant, "rules_said": judgement.relevant},
+    }
+    return replace(judgement, relevant=relevant, explanation=explanation)
+
+
 class JudgeStage:
     name = "judge"
 
@@ -77,6 +90,10 @@ class JudgeStage:
 
     def process(self, session: Session, item: Item, ctx: StageContext) -> None:
         judgement = judge_item(self.matcher, item)
+        if item.revision > 1:  # a revised item keeps a reviewer's relevance label
+            label = relevance_overrides(session, [item.id]).get(item.id)
+            if label is not None and label != judgement.relevant:
+                judgement = labelled(judgement, label)
         apply_judgement(session, item, judgement)
         ctx.stats["judge/relevant" if judgement.relevant else "judge/irrelevant"] += 1
         log.debug(

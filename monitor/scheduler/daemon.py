@@ -2,7 +2,9 @@
 
 An APScheduler 3 ``BackgroundScheduler`` (in-memory job store, thread pool) holds one job per
 schedule: ``crawl`` (interval, first run at start-up), ``digest:<recipient>`` (cron trigger from
-the recipient's schedule and time zone) and ``upkeep`` (``schedule.upkeep_cron``). Every job has
+the recipient's schedule and time zone; for configured recipients and for saved searches
+subscribed to a digest, ``digest:search:NAME``, whose jobs follow the archive: every tick adds,
+changes or removes them as subscriptions come and go) and ``upkeep`` (``schedule.upkeep_cron``). Every job has
 ``max_instances=1`` and ``coalesce=True``; each one spawns a one-shot ``monitor`` command as a
 supervised child (see :mod:`monitor.scheduler.jobs`). The main thread handles signals, checks
 every ``tick`` whether a digest or upkeep run is owed (and starts it at once if so), and polls the
@@ -42,8 +44,9 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import SQLAlchemyError
 
-from monitor.config import AppConfig, load_config
+from monitor.config import AppConfig, RecipientConfig, load_config
 from monitor.db import jobs as q
 from monitor.db.engine import Database
 from monitor.db.models import JobRun
@@ -97,6 +100,7 @@ class Daemon:
         self.runner = JobRunner(config, db, options, self.stop)
         self._mtimes = _config_mtimes(config)
         self._daemon_run: int | None = None
+        self._digest_jobs: dict[str, tuple[str, str]] = {}  # name → (schedule, time zone)
         self.scheduler = BackgroundScheduler(
             timezone=config.settings.schedule.timezone,
             executors={
@@ -132,15 +136,8 @@ class Daemon:
             replace_existing=True,
             **crawl_kwargs,
         )
-        for recipient in cfg.settings.recipients:
-            name = recipient.name
-            self.scheduler.add_job(
-                self.runner_call(functools.partial(JobRunner.run_digest, name=name)),
-                parse_schedule(recipient.schedule).trigger(recipient.timezone),
-                id=digest_job_id(name),
-                name=f"digest for {name}",
-                replace_existing=True,
-            )
+        self._digest_jobs = {}
+        self.sync_digest_jobs()
         self.scheduler.add_job(
             self.runner_call(lambda r: r.run_upkeep()),
             parse_crontab(sched.upkeep_cron).trigger(sched.timezone),
@@ -151,9 +148,54 @@ class Daemon:
         log.info(
             "Jobs scheduled crawl_every_s=%s recipients=%d upkeep_cron=%s",
             interval,
-            len(cfg.settings.recipients),
+            len(self._digest_jobs),
             sched.upkeep_cron,
         )
+
+    def _digest_recipients(self) -> list[RecipientConfig] | None:
+        try:
+            return self.runner.digest_recipients()
+        except SQLAlchemyError as exc:  # the archive is away: keep the jobs as they are
+            log.warning("Saved-search subscriptions not read error=%s", exc)
+            return None
+
+    def sync_digest_jobs(self) -> tuple[list[str], list[str]]:
+        """Make the digest jobs match the digest recipients (configured ones and saved-search
+        subscriptions); returns the names whose job was ``(added or changed, removed)``."""
+        recipients = self._digest_recipients()
+        if recipients is None:
+            if self._digest_jobs:
+                return [], []
+            recipients = list(self.config.settings.recipients)
+        added: list[str] = []
+        wanted: set[str] = set()
+        for recipient in recipients:
+            name, key = recipient.name, (recipient.schedule, recipient.timezone)
+            try:
+                trigger = parse_schedule(recipient.schedule).trigger(recipient.timezone)
+            except ValueError as exc:
+                log.warning("Digest not scheduled recipient=%s error=%s", name, exc)
+                continue
+            wanted.add(name)
+            if self._digest_jobs.get(name) == key:
+                continue
+            self.scheduler.add_job(
+                self.runner_call(functools.partial(JobRunner.run_digest, name=name)),
+                trigger,
+                id=digest_job_id(name),
+                name=f"digest for {name}",
+                replace_existing=True,
+            )
+            self._digest_jobs[name] = key
+            added.append(name)
+        removed = [name for name in self._digest_jobs if name not in wanted]
+        for name in removed:
+            if self.scheduler.get_job(digest_job_id(name)) is not None:
+                self.scheduler.remove_job(digest_job_id(name))
+            del self._digest_jobs[name]
+        if self.scheduler.running and (added or removed):
+            log.info("Digest jobs updated added=%s removed=%s", added, removed)
+        return added, removed
 
     def runner_call(self, fn: Callable[[JobRunner], object]) -> Callable[[], None]:
         """A job function that uses the runner current at call time (reloads replace it)."""
@@ -268,6 +310,7 @@ class Daemon:
         if self._reload.is_set() or self.config_changed():
             self._reload.clear()
             self.reload()
+        self.sync_digest_jobs()
         self.kick_owed()
 
     def run(self, *, install_signals: bool = True) -> int:

@@ -1,4 +1,5 @@
-"""The scheduled jobs: crawl, one digest per recipient, upkeep.
+"""The scheduled jobs: crawl, one digest per recipient (configured ones and saved searches
+subscribed to a digest, ``search:NAME``), upkeep.
 
 Each job spawns the matching one-shot command as a supervised child process
 (:func:`monitor.scheduler.supervisor.run_child`) and records its start and end as a ``job_runs``
@@ -11,6 +12,7 @@ row. Whether a digest or upkeep run is owed is decided from stored state, never 
   missed by more than the grace time is recorded as skipped: its items go out with the next digest.
 - upkeep: the same rule with the due time of ``schedule.upkeep_cron`` recorded on its job run.
 - crawl: runs every ``crawl_every_minutes``; the child itself crawls only the sources that are due.
+  After each crawl, ``monitor alerts run`` checks for breaking stories (when anyone wants alerts).
   A ``running`` crawl run whose process is alive blocks another (two daemons, or a manual
   ``monitor crawl``); one whose process is gone is closed as ``aborted``.
 """
@@ -31,12 +33,14 @@ from monitor.config import AppConfig, RecipientConfig
 from monitor.db import crawl_guard
 from monitor.db import jobs as q
 from monitor.db.engine import Database
+from monitor.digest.subscriptions import digest_recipients
 from monitor.scheduler.supervisor import ChildResult, run_child
 from monitor.schedules import Schedule, parse_crontab, parse_schedule, previous_due
 
 log = logging.getLogger(__name__)
 
 CRAWL_JOB = "crawl"
+ALERTS_JOB = "alerts"
 UPKEEP_JOB = "upkeep"
 DIGEST_PREFIX = "digest:"
 Clock = Callable[[], datetime]
@@ -245,12 +249,41 @@ class JobRunner:
                     pid=result.pid,
                 )
         self._finish(CRAWL_JOB, run_id, result, {"closed_crawl_runs": closed})
+        self.run_alerts()
+        return result
+
+    # ------------------------------------------------------------------ alerts
+
+    def wants_alerts(self) -> bool:
+        from monitor.alerts.service import alert_recipients
+
+        return bool(alert_recipients(self.config, self.db))
+
+    def run_alerts(self) -> ChildResult | None:
+        """After every crawl: ``monitor alerts run`` (new breaking stories, held alerts now due,
+        deliveries left unfinished), when some recipient or saved search wants alerts."""
+        if self.stop.is_set() or not self.wants_alerts():
+            return None
+        run_id = self._start(ALERTS_JOB)
+        result = run_child(
+            self.child_argv("alerts", "run", "--json"),
+            time_limit_s=self.options.digest_time_limit_s,
+            kill_grace_s=self.options.kill_grace_s,
+            stop=self.stop,
+            stop_wait_s=self.options.stop_wait_s,
+        )
+        self._finish(ALERTS_JOB, run_id, result, {})
         return result
 
     # ------------------------------------------------------------------ digests
 
+    def digest_recipients(self) -> list[RecipientConfig]:
+        """Configured recipients and saved searches subscribed to a digest (read each time:
+        a subscription added or ended with ``monitor searches`` counts at once)."""
+        return digest_recipients(self.config, self.db)
+
     def recipient(self, name: str) -> RecipientConfig | None:
-        return next((r for r in self.config.settings.recipients if r.name == name), None)
+        return next((r for r in self.digest_recipients() if r.name == name), None)
 
     def digest_decision(self, name: str, now: datetime | None = None) -> Decision:
         recipient = self.recipient(name)

@@ -13,6 +13,7 @@ from monitor.db import jobs as q
 from monitor.db.engine import Database
 from monitor.db.models import JobRun
 from monitor.db.read.sources import source_health
+from monitor.digest.subscriptions import digest_recipients
 from monitor.records import HealthCounts
 from monitor.scheduler.jobs import CRAWL_JOB, UPKEEP_JOB, digest_job_id
 from monitor.schedules import next_due, parse_crontab, parse_schedule
@@ -77,6 +78,7 @@ def _last(job: JobStatus, run: JobRun | None) -> None:
 
 def collect_status(config: AppConfig, db: Database, now: datetime) -> Status:
     sched = config.settings.schedule
+    digest_for = digest_recipients(config, db)
     with db.session() as session:
         latest = q.latest_job_runs(session)
         daemons = q.running_daemons(session)
@@ -102,7 +104,7 @@ def collect_status(config: AppConfig, db: Database, now: datetime) -> Status:
             crawl.next_run = max(last_crawl.started_at + crawl_every, now) if last_crawl else now
         jobs.append(crawl)
         recipients = []
-        for r in config.settings.recipients:
+        for r in digest_for:
             schedule = parse_schedule(r.schedule)
             nxt = next_due(schedule, r.timezone, now)
             job = JobStatus(digest_job_id(r.name), f"{r.schedule} ({r.timezone})", nxt)

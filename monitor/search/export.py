@@ -2,6 +2,9 @@
 
 CSV cells that a spreadsheet would read as a formula (starting with ``= + - @``, a tab or a carriage
 return) are prefixed with an apostrophe. Atom output drops characters XML cannot carry.
+
+A saved search's feed lives at :data:`SAVED_FEED_ROUTE` (the secret token is the only credential a
+feed reader has); :func:`saved_search_atom` writes it, given the matching records.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import IO, Literal
+from urllib.parse import quote, urlencode
 from xml.sax.saxutils import escape, quoteattr
 
 from monitor import __version__
 from monitor.records import EXPORT_FIELDS, ItemRecord
 
 ExportFormat = Literal["csv", "jsonl", "atom"]
+SAVED_FEED_ROUTE = "/searches/feed/{token}.atom"  # the web app's route (Starlette syntax)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -133,6 +138,39 @@ def iter_atom(
         item_url = f"{item_url_prefix}{record.id}" if item_url_prefix else None
         yield atom_entry(record, item_url=item_url) + "\n"
     yield "</feed>\n"
+
+
+def saved_feed_path(token: str) -> str:
+    """The path of a saved search's Atom feed, e.g. ``/searches/feed/Xy3….atom``."""
+    return SAVED_FEED_ROUTE.replace("{token}", quote(token, safe=""))
+
+
+def saved_search_atom(
+    records: Iterable[ItemRecord],
+    *,
+    title: str,
+    name: str,
+    token: str,
+    search_params: dict[str, str | list[str]],
+    base_url: str,
+    updated: datetime | None = None,
+) -> str:
+    """The Atom feed of a saved search: ``records`` (newest first) under the title
+    "<title>: <name>", linking to the search page and each item's page under ``base_url``
+    (the web app's address, e.g. ``https://monitor.example.org/``)."""
+    base = base_url.rstrip("/") + "/"
+    self_url = base + saved_feed_path(token).lstrip("/")
+    return "".join(
+        iter_atom(
+            records,
+            title=f"{title}: {name}",
+            feed_id=f"urn:iran-russia-monitor:saved-search:{token}",
+            self_url=self_url,
+            alternate_url=base + "search?" + urlencode(search_params, doseq=True),
+            item_url_prefix=base + "items/",
+            updated=updated,
+        )
+    )
 
 
 def write_atom(records: Iterable[ItemRecord], out: IO[str], *, title: str) -> int:

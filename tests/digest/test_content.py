@@ -42,8 +42,11 @@ def test_key_developments_then_sections_each_story_once(db: Database, tmp_path: 
     assert "Leaders meet at summit" in key_block
     assert "Also reported by 2: Beta Post" in key_block
     assert "Gamma Daily" in key_block
+    # each story once in the body; the top line above it repeats the three that moved most
+    body = text.split("KEY DEVELOPMENTS", 1)[1]
     for headline in ("Leaders meet at summit", "Drone deliveries", "Gas price deal", "Untagged"):
-        assert text.count(headline) == 1
+        assert body.count(headline) == 1
+    assert text.count("• ") == 3
     assert "6 reports" in text
     assert "4 stories" in text
     assert "6 outlets" in text

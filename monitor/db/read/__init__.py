@@ -7,5 +7,6 @@ nothing above the storage layer can lazy-load, modify or outlive its session by 
 - :mod:`monitor.db.read.stories` – story lists and one story's members and timeline;
 - :mod:`monitor.db.read.sources` – the source list, source health, a crawl run's per-source outcomes;
 - :mod:`monitor.db.read.digests` – past digests, their items and delivery attempts;
-- :mod:`monitor.db.read.overview` – archive totals and the per-theme daily counts.
+- :mod:`monitor.db.read.overview` – archive totals and the per-theme daily counts;
+- :mod:`monitor.db.read.searches` – a saved search's archive search and its Atom feed.
 """

@@ -284,3 +284,15 @@ def facet_values(session: Session) -> dict[str, list[str]]:
         "themes": tags["theme"],
         "figures": tags["figure"],
     }
+
+
+def matching_ids(session: Session, node: Node, item_ids: Sequence[int]) -> set[int]:
+    """Which of ``item_ids`` match the parsed query ``node`` (the archive search's own rules:
+    the same index, stems and operators as ``monitor search``)."""
+    out: set[int] = set()
+    ids = sorted(set(item_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        stmt = _id_query(session, SearchFilters(relevance="all"), node).where(Item.id.in_(chunk))
+        out.update(session.scalars(stmt.order_by(None)))
+    return out
