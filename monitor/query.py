@@ -84,6 +84,7 @@ def name_matches(value: str, name: str) -> bool:
     v, n = value.casefold(), name.casefold()
     return n.startswith(v) or (" " + v) in n
 
+
 # --------------------------------------------------------------------------- lexer
 
 _OPERATORS = {"AND", "OR", "NOT"}
@@ -258,7 +259,6 @@ class _Parser:
                 raise self.error("'*' only works on a single word", tok.pos + len(raw) - 1)
             return Phrase(tuple(words))
         return Term(words[0], prefix=prefix)
-
 
     def field(self, tok: _Token) -> Field:
         if tok.text != "title":

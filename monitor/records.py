@@ -72,7 +72,11 @@ class ItemRecord:
     @property
     def sort_label(self) -> str:
         """What :attr:`sort_time` is: ``published`` or ``first seen`` (no plausible date)."""
-        return "published" if self.published_at and self.sort_time == self.published_at else "first seen"
+        return (
+            "published"
+            if self.published_at and self.sort_time == self.published_at
+            else "first seen"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: times as ISO 8601 UTC, tags as lists."""

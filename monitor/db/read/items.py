@@ -76,7 +76,9 @@ def _name_like(column: Any, value: str) -> ColumnElement[bool]:
 
 
 def _tag_filter(kind: str, values: Sequence[str]) -> ColumnElement[bool]:
-    return exists().where(ItemTag.item_id == Item.id, ItemTag.kind == kind, ItemTag.value.in_(values))
+    return exists().where(
+        ItemTag.item_id == Item.id, ItemTag.kind == kind, ItemTag.value.in_(values)
+    )
 
 
 def _filter_conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
@@ -232,9 +234,7 @@ def _neg(value: datetime) -> float:
 def _keyset(session: Session, q: _Query, *, newest: bool) -> Iterator[Hit]:
     """Every match ordered by (sort time, id), read in growing chunks (keyset pagination)."""
     base = _select(session, q, *_HIT_COLUMNS)
-    order = (
-        [Item.sort_at.desc(), Item.id.desc()] if newest else [Item.sort_at.asc(), Item.id.asc()]
-    )
+    order = [Item.sort_at.desc(), Item.id.desc()] if newest else [Item.sort_at.asc(), Item.id.asc()]
     last: Hit | None = None
     chunk = FIRST_CHUNK
     while True:
@@ -242,11 +242,13 @@ def _keyset(session: Session, q: _Query, *, newest: bool) -> Iterator[Hit]:
         if last is not None:
             if newest:
                 after = or_(
-                    Item.sort_at < last.sort_at, and_(Item.sort_at == last.sort_at, Item.id < last.id)
+                    Item.sort_at < last.sort_at,
+                    and_(Item.sort_at == last.sort_at, Item.id < last.id),
                 )
             else:
                 after = or_(
-                    Item.sort_at > last.sort_at, and_(Item.sort_at == last.sort_at, Item.id > last.id)
+                    Item.sort_at > last.sort_at,
+                    and_(Item.sort_at == last.sort_at, Item.id > last.id),
                 )
             stmt = stmt.where(after)
         rows = session.execute(stmt.order_by(*order).limit(chunk)).all()
