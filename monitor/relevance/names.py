@@ -12,7 +12,6 @@ prefix of its forms (``бушер*``); inline endings likewise; a multi-word ter
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -52,10 +51,18 @@ def _word_node(pattern: WordPattern) -> Term | Or:
     forms = sorted(pattern.forms)
     if len(forms) == 1 and not pattern.prefixes:
         return Term(forms[0])
-    stem = os.path.commonprefix([*forms, *pattern.prefixes])
+    stem = _common_prefix([*forms, *pattern.prefixes])
     if len(stem) >= MIN_PREFIX:
         return Term(stem, prefix=True)
     return Or(tuple([Term(f) for f in forms] + [Term(p, prefix=True) for p in pattern.prefixes]))
+
+
+def _common_prefix(words: Sequence[str]) -> str:
+    first, last = min(words), max(words)
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return first[:n]
 
 
 def _as_text(node: Node) -> str:

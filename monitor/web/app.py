@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
+from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -28,8 +29,6 @@ from starlette.responses import (
 )
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-
-from sqlalchemy.exc import OperationalError
 
 from monitor.config import AppConfig
 from monitor.db import readers
@@ -127,7 +126,7 @@ class ArchiveApp:
         self.page_size = web.page_size
         self.env = make_environment(WEB_TEMPLATES, override_dir(config.config_dir, "web"))
         self._facets: tuple[float, dict[str, list[str]]] | None = None
-        self._names: NameTable | None | bool = False  # False: not loaded yet
+        self._names: NameTable | bool | None = False  # False: not loaded yet
         self._reader_ids: dict[str, int] = {}
 
     # ----------------------------------------------------------------------- helpers

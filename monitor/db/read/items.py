@@ -209,7 +209,7 @@ def _newest_by_arrival_walk(session: Session, q: _Query) -> Iterator[Hit]:
     A common word stops after a few hundred rows; a rare one reads its few matches."""
     rowid = _SQLITE_FTS.c.rowid
     base = _select(session, q, *_HIT_COLUMNS, Item.first_seen_at)
-    held: list[tuple[datetime, int, Hit]] = []
+    held: list[tuple[float, int, Hit]] = []
     cursor: int | None = None
     chunk = FIRST_CHUNK
     while True:
@@ -234,7 +234,9 @@ def _neg(value: datetime) -> float:
 def _keyset(session: Session, q: _Query, *, newest: bool) -> Iterator[Hit]:
     """Every match ordered by (sort time, id), read in growing chunks (keyset pagination)."""
     base = _select(session, q, *_HIT_COLUMNS)
-    order = [Item.sort_at.desc(), Item.id.desc()] if newest else [Item.sort_at.asc(), Item.id.asc()]
+    order: list[Any] = (
+        [Item.sort_at.desc(), Item.id.desc()] if newest else [Item.sort_at.asc(), Item.id.asc()]
+    )
     last: Hit | None = None
     chunk = FIRST_CHUNK
     while True:
@@ -266,7 +268,11 @@ def _by_rank(session: Session, q: _Query) -> Iterator[Hit]:
     assert q.text is not None
     if _dialect(session) == "postgresql":
         tsq = func.to_tsquery(literal_column("'simple'::regconfig"), to_tsquery(q.text))
-        order = [func.ts_rank_cd(_PG_FTS.c.doc, tsq).desc(), Item.sort_at.desc(), Item.id.desc()]
+        order: list[Any] = [
+            func.ts_rank_cd(_PG_FTS.c.doc, tsq).desc(),
+            Item.sort_at.desc(),
+            Item.id.desc(),
+        ]
     else:
         order = [text("bm25(items_fts, 4.0, 1.0)"), Item.sort_at.desc(), Item.id.desc()]
     base = _select(session, q, *_HIT_COLUMNS).order_by(*order)

@@ -121,7 +121,8 @@ def river(
     for item_id, story_id in session.execute(
         select(Item.id, Item.story_id).where(Item.story_id.in_(story_ids), Item.relevant.is_(True))
     ):
-        members.setdefault(story_id, []).append(item_id)
+        if story_id is not None:
+            members.setdefault(story_id, []).append(item_id)
     loose = [i for _, kind, i in keys if kind == "i"]
     all_ids = [i for ids in members.values() for i in ids] + loose
     records = {r.id: r for r in load_records(session, all_ids)}
