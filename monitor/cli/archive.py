@@ -283,8 +283,11 @@ def export_cmd(
 @pass_app
 def serve_cmd(app: AppContext, host: str | None, port: int | None) -> None:
     """Serve the archive web app. Binding beyond loopback needs MONITOR_WEB_TOKEN."""
+    import os
+
     from monitor.web.server import check_bind, serve
 
     web = app.config.settings.web
-    check_bind(host or web.host, web.token.get_secret_value() if web.token else None)
+    tokens = web.reader_tokens(os.environ)
+    check_bind(host or web.host, web.token.get_secret_value() if web.token else None, tokens)
     serve(app.config, app.db, host=host or web.host, port=port or web.port)
