@@ -93,7 +93,7 @@ def _free_port() -> int:
 
 
 def _get(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=30) as resp:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(url, timeout=30) as resp:
         body = resp.read().decode("utf-8")
     return json.loads(body) if "/api/" in url else body
 
