@@ -57,11 +57,14 @@ def start_source_crawl(
             time_limit_s=config.settings.crawl.run_time_limit_s,
             env=dict(env) if env is not None else None,
         )
-        log.info(
-            "Retry crawl finished source=%s status=%s exit_code=%s",
+        level = logging.INFO if result.ok else logging.WARNING
+        log.log(
+            level,
+            "Retry crawl finished source=%s status=%s exit_code=%s output=%s",
             source,
             result.status,
             result.exit_code,
+            result.stdout[-500:],
         )
 
     thread = threading.Thread(target=run, name=f"retry-{source}", daemon=True)

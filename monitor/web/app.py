@@ -671,4 +671,6 @@ def create_app(
         ],
     )
     app.state.auth = state.auth
+    app.state.db = db
+    app.state.config = config
     return app
