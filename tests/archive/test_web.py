@@ -181,3 +181,18 @@ def test_json_api(client: TestClient, seeded: Seeded) -> None:
     assert client.get("/api/items/999999").status_code == 404
     irrelevant = client.get("/api/search", params={"relevance": "irrelevant"}).json()
     assert [i["id"] for i in irrelevant["items"]] == [seeded.items["football"]]
+
+
+def test_item_page_explains_in_the_original_words(client: TestClient, seeded: Seeded) -> None:
+    page = client.get(f"/items/{seeded.items['rail_lead']}").text
+    why = page.split('<details class="why"')[1]
+    # the scoring names the sentence as written, not its folded tokens
+    assert '<blockquote class="sentence"' in why
+    assert ">Officials from <mark>Iran</mark> <mark>and</mark> <mark>Russia</mark>" in why
+    assert "rail <mark>corridor</mark>.</blockquote>" in why
+    assert "officials from iran and russia signed" not in why.split("<pre")[0]
+    # matched terms sit in explicit quotes around an isolated run: Persian terms read «…», not
+    # the mirrored «…« that generated <q> quotes gave inside right-to-left text
+    fa = client.get(f"/items/{seeded.items['fa_treaty']}").text
+    assert "<q" not in fa.split('<details class="why"')[1]
+    assert '<span class="term">“<bdi>' in fa
