@@ -126,7 +126,7 @@ def test_every_page_fits_loads_nothing_remote_and_passes_axe(
 
 
 def test_river_keyboard(browser: Any, server: tuple[str, Seeded]) -> None:
-    base, seeded = server
+    base, _ = server
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     errors: list[str] = []
