@@ -29,6 +29,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -50,6 +51,11 @@ SORT_AT_SQL = (
     "CASE WHEN published_at IS NOT NULL AND date_quality = 'ok' THEN published_at "
     "ELSE first_seen_at END"
 )
+
+
+# the conditions as SQLAlchemy writes ``Item.relevant.is_(True)``, so that queries use the index
+RELEVANT_SQLITE = "relevant IS 1"
+RELEVANT_PG = "relevant IS true"
 
 
 def utcnow() -> datetime:
@@ -225,6 +231,14 @@ class Item(Base):
     __table_args__ = (
         UniqueConstraint("source_id", "entry_key"),
         Index("ix_items_relevant_first_seen", "relevant", "first_seen_at"),
+        # relevant reports by story, newest first: the river finds those outside any story
+        Index(
+            "ix_items_relevant_story_sort",
+            "story_id",
+            "sort_at",
+            sqlite_where=text(RELEVANT_SQLITE),
+            postgresql_where=text(RELEVANT_PG),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -141,6 +141,7 @@ def test_order_is_by_publication_time_else_first_seen(
     db: Database, query: str, sort: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(read_items, "FIRST_CHUNK", 7)  # many small chunks: the walk's bound works
+    monkeypatch.setattr(read_items, "COUNT_CAP", 6)
     _dated_archive(db, 120, seed=3)
     with db.session() as s:
         rows = s.execute(

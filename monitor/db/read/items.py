@@ -12,17 +12,18 @@ exact up to ``count_cap`` and shown as "1,000+" beyond it.
 
 from __future__ import annotations
 
-import heapq
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     and_,
     column,
     exists,
@@ -33,6 +34,7 @@ from sqlalchemy import (
     select,
     table,
     text,
+    type_coerce,
 )
 from sqlalchemy.orm import Session
 
@@ -199,36 +201,64 @@ MAX_CHUNK = 5000
 SORT_SKEW = timedelta(days=2)
 
 
-def _newest_by_arrival_walk(session: Session, q: _Query) -> Iterator[Hit]:
+@dataclass
+class WalkCount:
+    """What the first chunk of a walk tells about the number of matches."""
+
+    rows: int = 0
+    complete: bool = False  # every match was in the first chunk
+
+
+def _newest_by_arrival_walk(
+    session: Session, q: _Query, count: WalkCount | None = None
+) -> Iterator[Hit]:
     """SQLite with a text query: newest first by sort time, exactly, without sorting every match.
 
     The index gives matches newest first by item id (arrival), cheaply and lazily. Items are
     numbered in arrival order, and an item sorts at most :data:`SORT_SKEW` after it arrived, so
     once the walk reaches items that arrived at time *t*, everything still unread sorts before
     *t* + SORT_SKEW: the matches held back that sort after that are final and can be given out.
-    A common word stops after a few hundred rows; a rare one reads its few matches."""
+    A common word stops after a few hundred rows; a rare one reads its few matches.
+
+    Times are read as SQLite stores them (ISO text, which sorts like the times) and parsed only
+    for the hits given out."""
     rowid = _SQLITE_FTS.c.rowid
-    base = _select(session, q, *_HIT_COLUMNS, Item.first_seen_at)
-    held: list[tuple[float, int, Hit]] = []
+    base = _select(
+        session,
+        q,
+        Item.id,
+        type_coerce(Item.sort_at, String).label("sort_at"),
+        Item.story_id,
+        type_coerce(Item.first_seen_at, String).label("first_seen_at"),
+    )
+    held: list[tuple[str, int, int | None]] = []  # (sort time as text, id, story id)
     cursor: int | None = None
-    chunk = FIRST_CHUNK
+    chunk = COUNT_CAP + 1  # the first chunk also counts the matches up to the cap
     while True:
         stmt = base if cursor is None else base.where(rowid < cursor)
         rows = session.execute(stmt.order_by(rowid.desc()).limit(chunk)).all()
-        for r in rows:
-            heapq.heappush(held, (_neg(r.sort_at), -r.id, Hit(r.id, r.sort_at, r.story_id)))
+        held.extend((r[1], r[0], r[2]) for r in rows)
         done = len(rows) < chunk
-        bound = None if done else rows[-1].first_seen_at + SORT_SKEW
-        while held and (bound is None or held[0][2].sort_at >= bound):
-            yield heapq.heappop(held)[2]
+        if cursor is None and count is not None:
+            count.rows, count.complete = len(rows), done
+        held.sort()
+        if done:
+            final, held = held, []
+        else:
+            last_seen = _sqlite_time(rows[-1][3])
+            bound = (last_seen + SORT_SKEW).strftime("%Y-%m-%d %H:%M:%S.%f")
+            cut = bisect_left(held, (bound,))
+            final, held = held[cut:], held[:cut]
+        for sort_at, item_id, story_id in reversed(final):
+            yield Hit(item_id, _sqlite_time(sort_at), story_id)
         if done:
             return
-        cursor = rows[-1].id
+        cursor = rows[-1][0]
         chunk = min(chunk * 2, MAX_CHUNK)
 
 
-def _neg(value: datetime) -> float:
-    return -value.timestamp()
+def _sqlite_time(value: str) -> datetime:
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def _keyset(session: Session, q: _Query, *, newest: bool) -> Iterator[Hit]:
@@ -286,10 +316,17 @@ def _by_rank(session: Session, q: _Query) -> Iterator[Hit]:
         chunk = min(chunk * 2, MAX_CHUNK)
 
 
-def iter_hits(session: Session, filters: SearchFilters, node: Node | None = None) -> Iterator[Hit]:
+def iter_hits(
+    session: Session,
+    filters: SearchFilters,
+    node: Node | None = None,
+    *,
+    count: WalkCount | None = None,
+) -> Iterator[Hit]:
     """The matching items in the order ``filters.sort`` asks for: ``newest`` / ``oldest`` by
     sort time (publication when plausible, else first seen), ``relevance`` by text rank.
-    ``node``: the query to run (default: ``filters.parsed()``; callers pass an expanded one)."""
+    ``node``: the query to run (default: ``filters.parsed()``; callers pass an expanded one).
+    ``count``: filled with the number of matches up to the count cap when the walk learns it."""
     if node is None:
         node = filters.parsed()
     q = _Query.build(session, filters, node)
@@ -297,8 +334,20 @@ def iter_hits(session: Session, filters: SearchFilters, node: Node | None = None
         return _by_rank(session, q)
     newest = filters.sort != "oldest"
     if newest and q.text is not None and _dialect(session) == "sqlite":
-        return _newest_by_arrival_walk(session, q)
+        return _newest_by_arrival_walk(session, q, count)
     return _keyset(session, q, newest=newest)
+
+
+def _total(
+    session: Session,
+    filters: SearchFilters,
+    node: Node | None,
+    walked: WalkCount,
+    cap: int,
+) -> tuple[int, bool]:
+    if (walked.rows or walked.complete) and cap <= COUNT_CAP:
+        return min(walked.rows, cap), not walked.complete and walked.rows > cap
+    return count_matches(session, filters, node, cap=cap)
 
 
 def count_matches(
@@ -325,10 +374,13 @@ def search(
         node = filters.parsed()
     page = max(1, page)
     start = (page - 1) * page_size
-    hits = list(islice(iter_hits(session, filters, node), start, start + page_size + 1))
+    walked = WalkCount()
+    hits = list(
+        islice(iter_hits(session, filters, node, count=walked), start, start + page_size + 1)
+    )
     has_next = len(hits) > page_size
     ids = [h.id for h in hits[:page_size]]
-    total, capped = count_matches(session, filters, node, cap=max(count_cap, page * page_size))
+    total, capped = _total(session, filters, node, walked, max(count_cap, page * page_size))
     return SearchPage(
         records=load_records(session, ids),
         page=page,
@@ -393,7 +445,8 @@ def search_grouped(
     start = (page - 1) * page_size
     order: list[int] = []  # group keys: story id, or -item id
     first_hit: dict[int, Hit] = {}
-    for n, hit in enumerate(iter_hits(session, filters, node)):
+    walked = WalkCount()
+    for n, hit in enumerate(iter_hits(session, filters, node, count=walked)):
         key = hit.story_id if hit.story_id is not None else -hit.id
         if key not in first_hit:
             first_hit[key] = hit
@@ -417,7 +470,7 @@ def search_grouped(
         recs = [records[i] for i in dict.fromkeys([top, *group_ids]) if i in records]
         rest = sorted(recs[1:], key=lambda r: (r.sort_time, r.id), reverse=newest)
         groups.append(SearchGroup(items=tuple([recs[0], *rest]), story=stories.get(k)))
-    total, capped = count_matches(session, filters, node, cap=max(count_cap, page * page_size))
+    total, capped = _total(session, filters, node, walked, max(count_cap, page * page_size))
     return GroupedPage(
         groups=groups,
         page=page,

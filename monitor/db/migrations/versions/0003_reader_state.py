@@ -1,4 +1,4 @@
-"""readers and their read and starred items; items.sort_at (the time lists sort on)
+"""readers and their read and starred items; items.sort_at (the time lists sort on) and its indexes
 
 Revision ID: 0003
 Revises: 0002
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import monitor.db.models
-from monitor.db.models import SORT_AT_SQL
+from monitor.db.models import RELEVANT_PG, RELEVANT_SQLITE, SORT_AT_SQL
 
 revision = '0003'
 down_revision = '0002'
@@ -43,9 +43,11 @@ def upgrade() -> None:
     stored = op.get_bind().dialect.name == 'postgresql'
     op.add_column('items', sa.Column('sort_at', monitor.db.models.UTCDateTime(timezone=True), sa.Computed(SORT_AT_SQL, persisted=stored), nullable=False))
     op.create_index(op.f('ix_items_sort_at'), 'items', ['sort_at'], unique=False)
+    op.create_index('ix_items_relevant_story_sort', 'items', ['story_id', 'sort_at'], unique=False, sqlite_where=sa.text(RELEVANT_SQLITE), postgresql_where=sa.text(RELEVANT_PG))
 
 
 def downgrade() -> None:
+    op.drop_index('ix_items_relevant_story_sort', table_name='items')
     op.drop_index(op.f('ix_items_sort_at'), table_name='items')
     with op.batch_alter_table('items') as batch:
         batch.drop_column('sort_at')
