@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from monitor.db.engine import Database
-from monitor.db.models import Item, Source
+from monitor.db.models import Item, Source, Story
 from monitor.db.read import items as read_items
 from monitor.db.read.items import iter_hits, search, search_grouped
 from monitor.paths import shipped_config_dir
@@ -161,3 +161,30 @@ def test_order_is_by_publication_time_else_first_seen(
     if sort == "newest":
         expected.reverse()
     assert hits == [i for _, i in expected]
+
+
+def test_a_group_holds_its_old_matching_reports_beyond_the_walk(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(read_items, "COUNT_CAP", 5)  # the walk reads a few rows at a time
+    monkeypatch.setattr(read_items, "SORT_SKEW", timedelta(hours=21))  # still true of the data
+    _dated_archive(db, 60, seed=5)
+    with db.session() as s:
+        ids = list(s.scalars(__import__("sqlalchemy").select(Item.id).order_by(Item.id)))
+        story = Story(title="Talks", first_seen_at=datetime(2025, 1, 1, tzinfo=UTC))
+        s.add(story)
+        s.flush()
+        for item_id, role in ((ids[-1], "lead"), (ids[0], "related"), (ids[1], "copy")):
+            item = s.get(Item, item_id)
+            item.story_id, item.story_role = story.id, role
+        other = s.get(Item, ids[1])  # a member that does not match
+        other.title, other.text = "Weather", "nothing of the kind"
+        lead = s.get(Item, ids[-1])
+        lead.published_at, lead.date_quality = lead.first_seen_at + timedelta(hours=20), "ok"
+        story_id = story.id
+    with db.session() as s:
+        page = search_grouped(s, SearchFilters(query="talks"), page_size=1)
+    [group] = page.groups
+    assert group.story is not None
+    assert group.story.id == story_id
+    assert {r.id for r in group.items} == {ids[-1], ids[0]}

@@ -94,6 +94,8 @@ def test_every_page_fits_loads_nothing_remote_and_passes_axe(
         for name, path in _pages(seeded).items():
             current[0] = name
             page.goto(base + path)
+            # folded parts (explanations, merge logs, more reports) are checked open
+            page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
             overflow = page.evaluate(
                 "() => document.documentElement.scrollWidth - window.innerWidth"
             )

@@ -15,7 +15,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any, NamedTuple
@@ -203,10 +203,13 @@ SORT_SKEW = timedelta(days=2)
 
 @dataclass
 class WalkCount:
-    """What the first chunk of a walk tells about the number of matches."""
+    """What a walk learnt on the way: the number of matches (from its first chunk) and every
+    match it read, which is every match with an id of ``low`` or more (0: all of them)."""
 
     rows: int = 0
     complete: bool = False  # every match was in the first chunk
+    read: set[int] = field(default_factory=set)
+    low: int | None = None  # None: the walk told nothing
 
 
 def _newest_by_arrival_walk(
@@ -239,8 +242,11 @@ def _newest_by_arrival_walk(
         rows = session.execute(stmt.order_by(rowid.desc()).limit(chunk)).all()
         held.extend((r[1], r[0], r[2]) for r in rows)
         done = len(rows) < chunk
-        if cursor is None and count is not None:
-            count.rows, count.complete = len(rows), done
+        if count is not None:
+            if cursor is None:
+                count.rows, count.complete = len(rows), done
+            count.read.update(r[0] for r in rows)
+            count.low = 0 if done else rows[-1][0]
         held.sort()
         if done:
             final, held = held, []
@@ -395,34 +401,44 @@ MAX_GROUP_WALK = 20_000  # hits read to fill one page of groups at most
 
 
 def _matching_members(
-    session: Session, filters: SearchFilters, node: Node | None, story_ids: Sequence[int]
+    session: Session,
+    filters: SearchFilters,
+    node: Node | None,
+    story_ids: Sequence[int],
+    seen: set[int],
+    walked: WalkCount,
 ) -> dict[int, list[int]]:
-    """story id → ids of its items that match the search."""
+    """story id → ids of its items that match the search (``seen``: ids known to match).
+
+    Members in the id range a walk read in full are decided by it. The others are checked with
+    one more query over their id range: one index evaluation, however many there are (FTS5
+    would evaluate a prefix query once per id of an ``IN`` list)."""
     if not story_ids:
         return {}
     members = session.execute(
         select(Item.id, Item.story_id).where(Item.story_id.in_(story_ids))
     ).all()
-    ids = [m.id for m in members]
-    q = _Query.build(session, filters, node)
-    matching: set[int] = set()
-    for i in range(0, len(ids), 500):
-        part = ids[i : i + 500]
+    matching = seen | walked.read
+    low = walked.low
+    unseen = [m.id for m in members if m.id not in matching and (low is None or m.id < low)]
+    if unseen:
+        q = _Query.build(session, filters, node)
+        wanted = set(unseen)
         if q.text is not None and _dialect(session) == "sqlite":
-            rowids = set(
-                session.scalars(
-                    select(_SQLITE_FTS.c.rowid).where(
-                        _match(session, q.text), _SQLITE_FTS.c.rowid.in_(part)
-                    )
+            rowid = _SQLITE_FTS.c.rowid
+            in_range = session.scalars(
+                select(rowid).where(
+                    _match(session, q.text), rowid.between(min(unseen), max(unseen))
                 )
             )
-            stmt = select(Item.id).where(Item.id.in_(rowids), *q.conditions)
+            text_ok = [i for i in in_range if i in wanted]
+            stmt = select(Item.id).where(Item.id.in_(text_ok), *q.conditions)
         else:
-            stmt = _select(session, q, Item.id).where(Item.id.in_(part))
+            stmt = _select(session, q, Item.id).where(Item.id.in_(unseen))
         matching.update(session.scalars(stmt))
     out: dict[int, list[int]] = {}
     for m in members:
-        if m.id in matching:
+        if m.id in matching and m.story_id is not None:
             out.setdefault(m.story_id, []).append(m.id)
     return out
 
@@ -445,8 +461,10 @@ def search_grouped(
     start = (page - 1) * page_size
     order: list[int] = []  # group keys: story id, or -item id
     first_hit: dict[int, Hit] = {}
+    seen: set[int] = set()
     walked = WalkCount()
     for n, hit in enumerate(iter_hits(session, filters, node, count=walked)):
+        seen.add(hit.id)
         key = hit.story_id if hit.story_id is not None else -hit.id
         if key not in first_hit:
             first_hit[key] = hit
@@ -458,7 +476,7 @@ def search_grouped(
     has_next = len(order) > start + page_size
     keys = order[start : start + page_size]
     story_ids = [k for k in keys if k > 0]
-    members = _matching_members(session, filters, node, story_ids)
+    members = _matching_members(session, filters, node, story_ids, seen, walked)
     newest = filters.sort != "oldest"
     ids = [first_hit[k].id for k in keys] + [i for k in story_ids for i in members.get(k, [])]
     records = {r.id: r for r in load_records(session, ids)}
