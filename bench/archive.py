@@ -1,11 +1,20 @@
-"""Build a large generated archive and measure search latency (library and rendered page).
+"""Build a large generated archive and measure the reading paths (library and rendered page).
 
-    python bench/archive.py                 # 1,000,000 items (several minutes)
+    python bench/archive.py                 # 1,000,000 items (several minutes, ~2 GB)
     python bench/archive.py --items 100000  # a quick run
 
-Prints build time, database size, and p50/p95 of two-word searches through
-``monitor.db.read.items.search`` and of ``GET /search`` rendered by the web app (Starlette TestClient).
-Targets on SQLite: search p95 <= 100 ms, page p95 <= 200 ms.
+The archive has stories like a real one (most relevant reports open a story; some join the one
+before as copies or related reports), themes, key figures and entities. Prints build time,
+database size, and p50/p95 of:
+
+- two-word searches through ``monitor.db.read.items.search`` (items, newest by publication);
+- the same searches grouped by story (``search_grouped``) and ``GET /search`` (the page);
+- the river of stories (``river``, pages 1 to 4) and ``GET /`` (the page);
+- the bare SQL of the same shapes in the same run: the FTS5 query that returns the first page of
+  story groups newest first (``GROUP BY`` story, ``ORDER BY`` newest match), the FTS5 query newest
+  by arrival (rowid) that the search walks, and the river's story query.
+
+Targets on SQLite: grouped search and river p95 <= 100 ms (library), pages p95 <= 200 ms.
 """
 
 from __future__ import annotations
@@ -28,8 +37,10 @@ sys.path.insert(0, str(ROOT))
 from monitor.config import AppConfig, Settings  # noqa: E402
 from monitor.db.engine import Database  # noqa: E402
 from monitor.db.fts import bulk_loading  # noqa: E402
-from monitor.db.models import Item, ItemTag, Source  # noqa: E402
-from monitor.db.read.items import search  # noqa: E402
+from monitor.db.models import Item, ItemTag, Source, Story  # noqa: E402
+from monitor.db.read.items import search, search_grouped  # noqa: E402
+from monitor.db.read.river import river  # noqa: E402
+from monitor.db.readers import reader_id  # noqa: E402
 from monitor.search.filters import SearchFilters  # noqa: E402
 
 # generated vocabularies (no real articles): common words first, so choices are Zipf-like
@@ -56,6 +67,7 @@ FA = (
 LANGS = (("en", EN), ("ru", RU), ("fa", FA))
 THEMES = ("military", "economy", "nuclear", "diplomacy", "treaty", "regional")
 FIGURES = ("Vladimir Putin", "Masoud Pezeshkian", "Sergei Lavrov", "Abbas Araghchi")
+ENTITIES = ("Bushehr nuclear power plant", "Rasht–Astara railway", "Caspian Sea", "Su-35")
 BATCH = 20_000
 
 
@@ -89,6 +101,8 @@ def build(db: Database, n_items: int, seed: int = 1) -> float:
     t0 = datetime(2023, 1, 1, tzinfo=UTC)
     step = timedelta(days=3 * 365) / max(n_items, 1)
     item_id = 0
+    story_id = 0
+    open_story: dict[str, object] | None = None  # the story the next reports may join
     with db.engine.connect() as conn, bulk_loading(conn):
         if db.dialect == "sqlite":
             conn.exec_driver_sql("PRAGMA synchronous=OFF")
@@ -97,6 +111,7 @@ def build(db: Database, n_items: int, seed: int = 1) -> float:
         while item_id < n_items:
             items: list[dict[str, object]] = []
             tags: list[dict[str, object]] = []
+            stories: list[dict[str, object]] = []
             for _ in range(min(BATCH, n_items - item_id)):
                 item_id += 1
                 lang, vocab = LANGS[rng.randrange(3)]
@@ -104,6 +119,31 @@ def build(db: Database, n_items: int, seed: int = 1) -> float:
                 body = " ".join(_zipf_words(rng, vocab, 70)) + "."
                 when = t0 + step * item_id
                 relevant = rng.random() < 0.3
+                role = None
+                if relevant:
+                    joins = open_story is not None and rng.random() < 0.35
+                    if not joins:
+                        story_id += 1
+                        open_story = {
+                            "id": story_id,
+                            "lead_item_id": None,
+                            "title": title,
+                            "first_seen_at": when,
+                            "last_item_at": when,
+                            "item_count": 0,
+                            "source_count": 0,
+                            "created_at": when,
+                        }
+                        stories.append(open_story)
+                        role = "lead"
+                    else:
+                        role = "copy" if rng.random() < 0.5 else "related"
+                    assert open_story is not None
+                    if role == "lead":
+                        open_story["lead_item_id"] = item_id
+                    open_story["last_item_at"] = when
+                    open_story["item_count"] = int(open_story["item_count"]) + 1  # type: ignore[call-overload]
+                    open_story["source_count"] = open_story["item_count"]
                 items.append(
                     {
                         "id": item_id,
@@ -126,6 +166,8 @@ def build(db: Database, n_items: int, seed: int = 1) -> float:
                         "score": round(rng.uniform(2, 9), 2)
                         if relevant
                         else round(rng.uniform(0, 2), 2),
+                        "story_id": open_story["id"] if role else None,
+                        "story_role": role,
                     }
                 )
                 if relevant:
@@ -142,8 +184,31 @@ def build(db: Database, n_items: int, seed: int = 1) -> float:
                                 "evidence": [],
                             }
                         )
+                    if rng.random() < 0.1:
+                        tags.append(
+                            {
+                                "item_id": item_id,
+                                "kind": "entity",
+                                "value": rng.choice(ENTITIES),
+                                "evidence": [],
+                            }
+                        )
             with conn.begin():
+                if stories:
+                    # the lead is set once its item exists (the foreign key is checked at once)
+                    conn.execute(
+                        insert(Story.__table__), [{**st, "lead_item_id": None} for st in stories]
+                    )
                 conn.execute(insert(Item.__table__), items)
+                if stories:
+                    conn.execute(
+                        text(
+                            "UPDATE stories SET lead_item_id = (SELECT min(i.id) FROM items i "
+                            "WHERE i.story_id = stories.id AND i.story_role = 'lead') "
+                            "WHERE id BETWEEN :a AND :b"
+                        ),
+                        {"a": stories[0]["id"], "b": stories[-1]["id"]},
+                    )
                 if tags:
                     conn.execute(insert(ItemTag.__table__), tags)
             if item_id % 100_000 == 0:
@@ -170,32 +235,85 @@ def queries(n: int, seed: int = 7) -> list[str]:
     return out
 
 
-def measure(db: Database, config: AppConfig, n_queries: int) -> dict[str, float]:
+def _timed(runs: list[object], call: object) -> list[float]:
+    out = []
+    for arg in runs:
+        t = time.perf_counter()
+        call(arg)  # type: ignore[operator]
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+BARE_GROUPED = (
+    "SELECT coalesce(items.story_id, -items.id) AS g, max(items.sort_at) AS t "
+    "FROM items_fts JOIN items ON items.id = items_fts.rowid "
+    "WHERE items_fts MATCH :q AND items.relevant = 1 GROUP BY g ORDER BY t DESC LIMIT 26"
+)
+BARE_ARRIVAL = (
+    "SELECT items.id FROM items_fts JOIN items ON items.id = items_fts.rowid "
+    "WHERE items_fts MATCH :q AND items.relevant = 1 ORDER BY items_fts.rowid DESC LIMIT 26"
+)
+BARE_RIVER = (
+    "SELECT s.id FROM stories s WHERE EXISTS (SELECT 1 FROM items i WHERE i.story_id = s.id "
+    "AND i.relevant = 1) ORDER BY s.last_item_at DESC, s.id DESC LIMIT 26"
+)
+
+
+def measure(db: Database, config: AppConfig, n_queries: int) -> dict[str, list[float]]:
     from starlette.testclient import TestClient
 
+    from monitor.search.compile import to_fts5
     from monitor.web import create_app
 
     qs = queries(n_queries)
-    lib: list[float] = []
-    for q in qs:
-        t = time.perf_counter()
+    out: dict[str, list[float]] = {}
+
+    def lib_search(q: object) -> None:
         with db.session() as s:
-            search(s, SearchFilters(query=q), page_size=25)
-        lib.append((time.perf_counter() - t) * 1000)
+            search(s, SearchFilters(query=str(q)), page_size=25)
+
+    def lib_grouped(q: object) -> None:
+        with db.session() as s:
+            search_grouped(s, SearchFilters(query=str(q)), page_size=25)
+
+    with db.session() as s:
+        reader = reader_id(s, "bench")
+
+    def lib_river(page: object) -> None:
+        with db.session() as s:
+            river(s, reader, page=int(page), page_size=25)  # type: ignore[call-overload]
+
+    def bare(sql: str) -> object:
+        def run(q: object) -> None:
+            fts = to_fts5(SearchFilters(query=str(q)).parsed()) if q else None  # type: ignore[arg-type]
+            with db.engine.connect() as conn:
+                conn.execute(text(sql), {"q": fts} if fts else {}).all()
+
+        return run
+
     client = TestClient(create_app(config, db), base_url="http://127.0.0.1")
-    client.get("/search")  # warm the filter choices
-    page: list[float] = []
-    for q in qs:
-        t = time.perf_counter()
-        resp = client.get("/search", params={"q": q})
-        page.append((time.perf_counter() - t) * 1000)
-        assert resp.status_code == 200
-    return {
-        "search_p50": statistics.median(lib),
-        "search_p95": _pct(lib, 95),
-        "page_p50": statistics.median(page),
-        "page_p95": _pct(page, 95),
-    }
+    client.get("/search")  # warm the filter choices and the name table
+    client.get("/")
+
+    def page(path: str) -> object:
+        def run(arg: object) -> None:
+            resp = client.get(path, params=arg)  # type: ignore[arg-type]
+            assert resp.status_code == 200
+
+        return run
+
+    pages = [1, 2, 3, 4] * max(1, n_queries // 4)
+    sqlite = db.dialect == "sqlite"
+    out["search (items)"] = _timed(list(qs), lib_search)
+    out["grouped search"] = _timed(list(qs), lib_grouped)
+    if sqlite:
+        out["  bare FTS5, grouped, newest"] = _timed(list(qs), bare(BARE_GROUPED))
+        out["  bare FTS5, by arrival"] = _timed(list(qs), bare(BARE_ARRIVAL))
+    out["GET /search"] = _timed([{"q": q} for q in qs], page("/search"))
+    out["river"] = _timed(list(pages), lib_river)
+    out["  bare river SQL"] = _timed([None] * len(pages), bare(BARE_RIVER))
+    out["GET /"] = _timed([{"page": p} for p in pages], page("/"))
+    return out
 
 
 def main() -> None:
@@ -212,7 +330,11 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="monitor-bench-"))
     url = args.db or f"sqlite:///{tmp / 'archive.db'}"
     db = Database.open(url)
-    config = AppConfig(config_dir=tmp, settings=Settings.model_validate({"data_dir": str(tmp)}))
+    topic = ROOT / "config" / "topics" / "iran-russia.yaml"
+    config = AppConfig(
+        config_dir=tmp,
+        settings=Settings.model_validate({"data_dir": str(tmp), "topic": str(topic)}),
+    )
     if not args.reuse:
         print(f"building {args.items:,} items in {url}", flush=True)
         seconds = build(db, args.items)
@@ -222,10 +344,9 @@ def main() -> None:
         size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
         print(f"database size: {size / 1e6:,.0f} MB")
     res = measure(db, config, args.queries)
-    print(
-        f"search (2 words, {args.queries} queries): p50 {res['search_p50']:.1f} ms, p95 {res['search_p95']:.1f} ms"
-    )
-    print(f"search page (GET /search): p50 {res['page_p50']:.1f} ms, p95 {res['page_p95']:.1f} ms")
+    print(f"{args.queries} two-word queries; river pages 1-4 (ms):")
+    for name, values in res.items():
+        print(f"{name:<32} p50 {statistics.median(values):7.1f}   p95 {_pct(values, 95):7.1f}")
     db.close()
 
 

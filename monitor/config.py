@@ -406,6 +406,17 @@ class DigestSettings(_Model):
         return _check_address(value)
 
 
+class ReaderSettings(_Model):
+    """A named reader of the web app: own token (from the environment), own read and starred
+    state."""
+
+    name: str = Field(min_length=1, max_length=120, description="Shown on the pages")
+    token_env: str = Field(
+        pattern=r"^[A-Z][A-Z0-9_]*$",
+        description="Environment variable with the reader's token (or its *_FILE twin)",
+    )
+
+
 class WebSettings(_Model):
     host: str = "127.0.0.1"
     public_url: str | None = Field(
@@ -422,6 +433,54 @@ class WebSettings(_Model):
     session_hours: int = Field(12, ge=1, le=720, description="A login lasts this long")
     login_attempts: int = Field(5, ge=1, le=1000, description="Failed logins per client …")
     login_lockout_minutes: int = Field(15, ge=1, le=1440, description="… within this time")
+    readers: list[ReaderSettings] = Field(
+        default_factory=list, description="Named readers, each with a token of its own"
+    )
+
+    @field_validator("readers")
+    @classmethod
+    def _readers(cls, value: list[ReaderSettings]) -> list[ReaderSettings]:
+        names = [r.name for r in value]
+        dupes = sorted({n for n in names if names.count(n) > 1} | ({"default"} & set(names)))
+        if dupes:
+            raise ValueError(
+                f"reader names must be unique and not 'default' (the token reader): {dupes}"
+            )
+        return value
+
+    def reader_tokens(self, env: Mapping[str, str]) -> dict[str, str]:
+        """Reader name → token, read from each reader's ``token_env`` (or ``token_env_FILE``);
+        a missing or empty one is a configuration error."""
+        out: dict[str, str] = {}
+        problems = []
+        for i, reader in enumerate(self.readers):
+            value = env.get(reader.token_env) or ""
+            path = env.get(reader.token_env + "_FILE")
+            if not value and path:
+                try:
+                    value = Path(path).read_text(encoding="utf-8").rstrip("\n")
+                except OSError as exc:
+                    value = ""
+                    problems.append(
+                        ConfigProblem(
+                            f"environment {reader.token_env}_FILE",
+                            f"web.readers.{i}.token_env",
+                            f"cannot read {path}: {exc.strerror or exc}",
+                        )
+                    )
+                    continue
+            if not value:
+                problems.append(
+                    ConfigProblem(
+                        f"environment {reader.token_env}",
+                        f"web.readers.{i}.token_env",
+                        f"reader {reader.name!r} has no token: set {reader.token_env}",
+                    )
+                )
+            out[reader.name] = value
+        if problems:
+            raise ConfigError(problems)
+        return out
 
     @field_validator("public_url")
     @classmethod

@@ -1,28 +1,38 @@
 """``monitor demo``: the whole pipeline on the bundled demo news site, offline, in one command.
 
 1. start the demo news site (English, Russian and Persian outlets) on a free loopback port;
-2. write a config directory for it under ``<data_dir>/demo/config`` (its sources, the shipped topic,
-   a fresh SQLite archive, one demo recipient);
+2. write a config directory for it under ``./data/demo/config`` (its sources, the shipped topic,
+   a fresh SQLite archive in ``./data/demo``, one demo recipient);
 3. crawl it in a child process (``python -m monitor crawl``; the Twisted reactor runs once per
    process) — feeds, sitemaps, listing pages, full text, relevance, dedup;
-4. render the digest page (``--preview``) and the email (``--dry-run``, a ``.eml`` file) into the
-   outbox, and return their paths.
+4. render the digest (page, text and ``.eml``) into the outbox, record it in the demo archive
+   (status ``preview``) so the web app lists it, and return the paths;
+5. optionally serve the web app on the demo archive.
+
+The demo works in its own folder, always: no ``MONITOR_*`` variable reaches its steps (they would
+win over its config file and could point the crawl at another archive, even a production one),
+and its configuration is read without the environment.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from monitor.config import load_config
+from monitor.db.engine import Database
+from monitor.digest.service import run_digest
 from monitor.errors import MonitorError
 from monitor.newsite import NewsSite, demo_outlets
 from monitor.paths import shipped_config_dir
@@ -30,14 +40,45 @@ from monitor.paths import shipped_config_dir
 DEMO_RECIPIENT = "demo"
 
 
+NOT_SETTINGS = ("MONITOR_CONFIG_DIR", "MONITOR_TEST_")  # variables that change no setting
+
+
 @dataclass(frozen=True)
 class DemoResult:
     site_url: str
     archive: Path
+    config_dir: Path
     crawl: dict[str, Any]
     page: Path
     eml: Path
-    index: Path | None
+    digest_id: int | None
+
+
+def clean_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``env`` (default: this process's) without any ``MONITOR_`` variable."""
+    env = os.environ if env is None else env
+    return {k: v for k, v in env.items() if not k.startswith("MONITOR_")}
+
+
+def settings_variables(env: Mapping[str, str] | None = None) -> list[str]:
+    """The ``MONITOR_*`` variables set that would win over a config file's settings."""
+    env = os.environ if env is None else env
+    return sorted(
+        k
+        for k, v in env.items()
+        if k.startswith("MONITOR_") and v and not k.startswith(NOT_SETTINGS)
+    )
+
+
+def browse_command(config_dir: Path, env: Mapping[str, str] | None = None) -> str:
+    """The exact command that serves the demo archive (unsetting variables that would win)."""
+    try:
+        shown = config_dir.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        shown = config_dir.resolve()
+    unset = settings_variables(env)
+    prefix = ("env " + " ".join(f"-u {v}" for v in unset) + " ") if unset else ""
+    return f"{prefix}monitor --config {shlex.quote(str(shown))} serve"
 
 
 def write_demo_config(work_dir: Path, outbox: Path, site: NewsSite) -> Path:
@@ -92,12 +133,27 @@ def _monitor(cfg_dir: Path, *args: str, timeout: float = 600) -> subprocess.Comp
         text=True,
         timeout=timeout,
         check=False,
+        env=clean_environment(),
     )
 
 
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8750
+
+
 def run_demo(
-    work_dir: Path, outbox: Path, *, say: Callable[[str], None] = print, keep_serving: bool = False
+    work_dir: Path,
+    outbox: Path,
+    *,
+    say: Callable[[str], None] = print,
+    keep_serving: bool = False,
+    serve: ServeOptions | None = None,
+    on_ready: Callable[[DemoResult], None] | None = None,
 ) -> DemoResult:
+    """Run the demo in ``work_dir``; ``serve``: then serve the web app on its archive until
+    interrupted (``on_ready`` is called with the result first)."""
     work_dir.mkdir(parents=True, exist_ok=True)
     outbox.mkdir(parents=True, exist_ok=True)
     with NewsSite(demo_outlets()) as site:
@@ -109,27 +165,40 @@ def run_demo(
             raise MonitorError(f"demo: the crawl failed:\n{crawl.stderr.strip()[-2000:]}")
         summary = _last_json(crawl.stdout)
         say("rendering the digest…")
-        preview = _monitor(cfg_dir, "digest", "--recipient", DEMO_RECIPIENT, "--preview", "--json")
-        dry = _monitor(cfg_dir, "digest", "--recipient", DEMO_RECIPIENT, "--dry-run", "--json")
-        for step, proc in (("preview", preview), ("dry-run", dry)):
-            if proc.returncode != 0:
-                raise MonitorError(f"demo: digest {step} failed:\n{proc.stderr.strip()[-2000:]}")
-        page_info, eml_info = _last_json(preview.stdout), _last_json(dry.stdout)
-        if keep_serving:
-            say("serving the demo site until Ctrl-C…")
-            try:
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                pass
-        return DemoResult(
-            site_url=site.base_url,
-            archive=work_dir / "archive.db",
-            crawl=summary,
-            page=Path(page_info["html_path"]),
-            eml=Path(eml_info["eml_path"]),
-            index=Path(page_info["index_path"]) if page_info.get("index_path") else None,
-        )
+        config = load_config(cfg_dir, env={})
+        db = Database.open(config.database_url)
+        try:
+            out = run_digest(config, db, DEMO_RECIPIENT, "dry_run", record=True)
+            if not out.ok or out.html_path is None or out.eml_path is None:
+                raise MonitorError(f"demo: the digest failed: {out.error or out.status}")
+            result = DemoResult(
+                site_url=site.base_url,
+                archive=work_dir / "archive.db",
+                config_dir=cfg_dir,
+                crawl=summary,
+                page=out.html_path,
+                eml=out.eml_path,
+                digest_id=out.digest_id,
+            )
+            if on_ready is not None:
+                on_ready(result)
+            if serve is not None:
+                from monitor.web.server import serve as serve_app
+
+                say(f"serving the demo archive on http://{serve.host}:{serve.port}/ (Ctrl-C ends)")
+                serve_app(
+                    config, db, host=serve.host, port=serve.port, child_env=clean_environment()
+                )
+            elif keep_serving:
+                say("serving the demo site until Ctrl-C…")
+                try:
+                    while True:
+                        time.sleep(3600)
+                except KeyboardInterrupt:
+                    pass
+        finally:
+            db.close()
+        return result
 
 
 def _last_json(stdout: str) -> dict[str, Any]:

@@ -8,6 +8,15 @@ Syntax::
     sanction*                a prefix: any word starting with "sanction"
     NOT football, -football  negation
     iran-russia              a word with inner punctuation is a phrase ("iran russia")
+    title:corridor           a field: the word (or "phrase", or prefix*) in the title
+    source:TASS  lang:ru     the source's name, the item's language
+    theme:nuclear  entity:Bushehr  figure:Putin   the item's tags
+
+Fields: ``title:`` takes a word, prefix or phrase that must appear in the title. ``lang:`` takes a
+language code. ``source:``, ``theme:``, ``entity:`` and ``figure:`` take a name (quoted when it has
+spaces) and match, ignoring case, every name that starts with it or has a word starting with it
+(``figure:putin`` matches "Vladimir Putin"; ``source:tass`` matches "TASS (en)" and "TASS (ru)").
+A word with a colon and another prefix (``10:30``) is an ordinary word.
 
 Operators are upper-case words (``AND``, ``OR``, ``NOT``); lower-case ``and``/``or`` are plain
 words. Precedence: NOT (and ``-``) binds tightest, then AND (explicit or adjacency), then OR.
@@ -21,7 +30,7 @@ A query must be able to match something: ``-football`` alone, or ``a OR -b``, is
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from monitor.errors import QuerySyntaxError
@@ -54,7 +63,27 @@ class Or:
     children: tuple[Node, ...]
 
 
-Node = Term | Phrase | Not | And | Or
+@dataclass(frozen=True)
+class Field:
+    """``name:value``: a title term (``inner``) or a property of the item (``value``)."""
+
+    name: str  # one of FIELDS
+    value: str  # as typed (without quotes)
+    inner: Term | Phrase | None = None  # title: what must appear in the title
+
+
+Node = Term | Phrase | Not | And | Or | Field
+
+FIELDS = ("title", "source", "lang", "theme", "entity", "figure")
+META_FIELDS = ("source", "lang", "theme", "entity", "figure")  # not in the text index
+
+
+def name_matches(value: str, name: str) -> bool:
+    """Whether a field value (``figure:putin``) matches a stored name ("Vladimir Putin"): the
+    name, ignoring case, starts with it or has a word starting with it."""
+    v, n = value.casefold(), name.casefold()
+    return n.startswith(v) or (" " + v) in n
+
 
 # --------------------------------------------------------------------------- lexer
 
@@ -63,9 +92,16 @@ _OPERATORS = {"AND", "OR", "NOT"}
 
 @dataclass(frozen=True)
 class _Token:
-    kind: str  # "(" ")" "-" AND OR NOT WORD PHRASE END
+    kind: str  # "(" ")" "-" AND OR NOT WORD PHRASE FIELD END
     text: str
     pos: int
+    value: str = ""  # FIELD: the value, quotes removed
+    quoted: bool = False
+
+
+def _field_name(word: str) -> str | None:
+    head, sep, _ = word.partition(":")
+    return head.lower() if sep and head.lower() in FIELDS else None
 
 
 _SPECIAL = '()"'
@@ -95,6 +131,19 @@ def _lex(text: str) -> list[_Token]:
             while i < n and not text[i].isspace() and text[i] not in _SPECIAL:
                 i += 1
             word = text[start:i]
+            field = _field_name(word)
+            if field is not None:
+                value = word[len(field) + 1 :]
+                quoted = False
+                if not value and i < n and text[i] == '"':
+                    end = text.find('"', i + 1)
+                    if end < 0:
+                        raise QuerySyntaxError("unclosed quote", i, text)
+                    value, quoted, i = text[i + 1 : end], True, end + 1
+                if not value.strip():
+                    raise QuerySyntaxError(f"{field}: needs a value after it", start, text)
+                tokens.append(_Token("FIELD", field, start, value.strip(), quoted))
+                continue
             kind = word if word in _OPERATORS else "WORD"
             tokens.append(_Token(kind, word, start))
     tokens.append(_Token("END", "", n))
@@ -154,7 +203,7 @@ class _Parser:
                 if self.peek().kind in ("END", ")", "OR", "AND"):
                     raise self.error("AND needs a term on both sides", tok.pos)
                 children.append(self.parse_unary())
-            elif tok.kind in ("WORD", "PHRASE", "(", "NOT", "-"):
+            elif tok.kind in ("WORD", "PHRASE", "FIELD", "(", "NOT", "-"):
                 children.append(self.parse_unary())
             else:
                 break
@@ -188,6 +237,8 @@ class _Parser:
             return Term(words[0]) if len(words) == 1 else Phrase(words)
         if tok.kind == "WORD":
             return self.word(tok)
+        if tok.kind == "FIELD":
+            return self.field(tok)
         if tok.kind == ")":
             raise self.error("unmatched ')'", tok.pos)
         raise self.error("unexpected end of query", tok.pos)  # pragma: no cover
@@ -209,16 +260,30 @@ class _Parser:
             return Phrase(tuple(words))
         return Term(words[0], prefix=prefix)
 
+    def field(self, tok: _Token) -> Field:
+        if tok.text != "title":
+            return Field(tok.text, tok.value)
+        if tok.quoted:
+            words = tuple(normalise(tok.value).split())
+            if not words:
+                raise self.error("empty phrase", tok.pos)
+            inner: Term | Phrase = Term(words[0]) if len(words) == 1 else Phrase(words)
+        else:
+            node = self.word(_Token("WORD", tok.value, tok.pos + len("title:")))
+            assert isinstance(node, Term | Phrase)
+            inner = node
+        return Field("title", tok.value, inner)
 
-def _positive(node: Node) -> bool:
+
+def is_positive(node: Node) -> bool:
     """Whether the node can only match documents that contain some term (not only absences)."""
-    if isinstance(node, Term | Phrase):
+    if isinstance(node, Term | Phrase | Field):
         return True
     if isinstance(node, Not):
         return False
     if isinstance(node, And):
-        return any(_positive(c) for c in node.children)
-    return all(_positive(c) for c in node.children)
+        return any(is_positive(c) for c in node.children)
+    return all(is_positive(c) for c in node.children)
 
 
 def parse_query(text: str, *, max_length: int = 500) -> Node:
@@ -227,7 +292,7 @@ def parse_query(text: str, *, max_length: int = 500) -> Node:
         raise QuerySyntaxError(f"query longer than {max_length} characters", max_length, text)
     parser = _Parser(text)
     node = parser.parse()
-    if not _positive(node):
+    if not is_positive(node):
         raise QuerySyntaxError(
             "needs at least one positive term (a word or phrase that must appear)",
             parser.first_negation or 0,
@@ -241,15 +306,26 @@ def parse_query(text: str, *, max_length: int = 500) -> Node:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A text's word tokens, prepared once for evaluating many queries."""
+    """A text's word tokens, prepared once for evaluating many queries; optionally the title's
+    (for ``title:``) and the item's properties (for ``lang:``, ``source:`` and the tags)."""
 
     tokens: tuple[str, ...]
     vocabulary: frozenset[str]
+    title: Prepared | None = None
+    properties: Mapping[str, tuple[str, ...]] | None = None  # field name → values
 
     @classmethod
-    def from_tokens(cls, tokens: Iterable[str]) -> Prepared:
+    def from_tokens(
+        cls,
+        tokens: Iterable[str],
+        *,
+        title: Iterable[str] | None = None,
+        properties: Mapping[str, Iterable[str]] | None = None,
+    ) -> Prepared:
         toks = tuple(tokens)
-        return cls(toks, frozenset(toks))
+        head = cls.from_tokens(title) if title is not None else None
+        props = {k: tuple(v) for k, v in properties.items()} if properties is not None else None
+        return cls(toks, frozenset(toks), head, props)
 
 
 def prepare(text: str) -> Prepared:
@@ -269,7 +345,18 @@ def _phrase_in(words: tuple[str, ...], tokens: tuple[str, ...]) -> bool:
         start = i + 1
 
 
+def _field(node: Field, doc: Prepared) -> bool:
+    if node.name == "title":
+        return doc.title is not None and node.inner is not None and evaluate(node.inner, doc.title)
+    values = (doc.properties or {}).get(node.name, ())
+    if node.name == "lang":
+        return node.value.casefold() in (v.casefold() for v in values)
+    return any(name_matches(node.value, v) for v in values)
+
+
 def evaluate(node: Node, doc: Prepared) -> bool:
+    if isinstance(node, Field):
+        return _field(node, doc)
     if isinstance(node, Term):
         if node.prefix:
             return any(t.startswith(node.text) for t in doc.vocabulary)
@@ -293,6 +380,8 @@ def positive_terms(node: Node) -> list[Term | Phrase]:
     """The terms and phrases that must or may appear (for highlighting); negated ones excluded."""
     if isinstance(node, Term | Phrase):
         return [node]
+    if isinstance(node, Field):
+        return [node.inner] if node.inner is not None else []
     if isinstance(node, Not):
         return []
     out: list[Term | Phrase] = []

@@ -57,10 +57,26 @@ class ItemRecord:
     figures: tuple[str, ...] = ()
     story: int | None = None
     story_role: str | None = None  # lead | copy | related
+    entities: tuple[str, ...] = ()
+    sort_at: datetime | None = None  # publication when plausible, else first seen
 
     @property
     def date(self) -> datetime:
         return self.published_at or self.first_seen_at
+
+    @property
+    def sort_time(self) -> datetime:
+        """The time lists sort this item on."""
+        return self.sort_at or self.date
+
+    @property
+    def sort_label(self) -> str:
+        """What :attr:`sort_time` is: ``published`` or ``first seen`` (no plausible date)."""
+        return (
+            "published"
+            if self.published_at and self.sort_time == self.published_at
+            else "first seen"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: times as ISO 8601 UTC, tags as lists."""
@@ -88,6 +104,39 @@ class SearchPage:
     """One page of results. ``total`` is exact up to ``count_cap``; beyond it ``capped`` is set."""
 
     records: list[ItemRecord]
+    page: int
+    page_size: int
+    total: int
+    capped: bool
+    has_next: bool
+
+    @property
+    def total_label(self) -> str:
+        return f"{self.total:,}+" if self.capped else f"{self.total:,}"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchGroup:
+    """The reports of one story that match a search (or one report outside any story)."""
+
+    items: tuple[ItemRecord, ...]  # in the search's order; the first is the best
+    story: StorySummary | None = None
+
+    @property
+    def top(self) -> ItemRecord:
+        return self.items[0]
+
+    @property
+    def others(self) -> tuple[ItemRecord, ...]:
+        return self.items[1:]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupedPage:
+    """One page of search results grouped by story. ``total`` counts matching reports (exact up
+    to the count cap; ``capped`` beyond it)."""
+
+    groups: list[SearchGroup]
     page: int
     page_size: int
     total: int
@@ -221,6 +270,52 @@ class StoryDetail:
                 for e in self.events
             ],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Outlet:
+    name: str
+    language: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RiverEntry:
+    """One story (or one report outside any story) in a reader's river of news."""
+
+    lead: ItemRecord
+    story: StorySummary | None
+    outlets: tuple[Outlet, ...]  # distinct sources, lead's first
+    languages: tuple[str, ...]
+    themes: tuple[str, ...]
+    figures: tuple[str, ...]
+    entities: tuple[str, ...]
+    first_report_at: datetime
+    last_report_at: datetime
+    copies: int
+    related: int
+    unread: bool
+    starred: bool
+    new: bool  # a report arrived since the reader's last visit
+
+    @property
+    def key(self) -> str:
+        return f"s{self.story.id}" if self.story else f"i{self.lead.id}"
+
+    @property
+    def reports(self) -> int:
+        return self.story.item_count if self.story else 1
+
+
+@dataclass(frozen=True, slots=True)
+class RiverPage:
+    entries: list[RiverEntry]
+    page: int
+    page_size: int
+    has_next: bool
+    view: str  # all | unread | starred | new
+    since: datetime | None  # the end of the reader's previous visit
+    new_count: int  # stories with a report that arrived since then (capped at ``count_cap``)
+    new_capped: bool
 
 
 # --------------------------------------------------------------------------- sources

@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.table import Table
@@ -16,6 +16,9 @@ from monitor.errors import MonitorError, NotFoundError
 from monitor.languages import LANGUAGES
 from monitor.records import EXPORT_FIELDS
 from monitor.search.export import ExportFormat, csv_row, write_export
+
+if TYPE_CHECKING:
+    from monitor.relevance.names import NameTable
 from monitor.search.filters import (
     RELEVANCE_CHOICES,
     SORT_CHOICES,
@@ -62,6 +65,17 @@ def warn_unknown_filters(app: AppContext, params: dict[str, Any]) -> None:
             _warn(app, "--figure", value, known_figures, "the topic file's figures")
 
 
+def name_table(app: AppContext) -> NameTable | None:
+    """Key figures and entities of the configured topic across languages (None: no topic)."""
+    from monitor.relevance.names import NameTable
+    from monitor.relevance.topic import load_topic
+
+    try:
+        return NameTable.from_topic(load_topic(app.config.topic_path))
+    except MonitorError:
+        return None
+
+
 def topic_vocabulary(app: AppContext) -> tuple[set[str], set[str]]:
     """Theme and key-figure names of the configured topic (empty when it cannot be loaded)."""
     from monitor.relevance.topic import load_topic
@@ -89,6 +103,7 @@ def filter_options(default_relevance: Relevance) -> Callable[[F], F]:
             ),
             click.option("--theme", "themes", multiple=True, help="Theme tag (repeatable)."),
             click.option("--figure", "figures", multiple=True, help="Key figure (repeatable)."),
+            click.option("--entity", "entities", multiple=True, help="Entity tag (repeatable)."),
             click.option(
                 "--relevance",
                 type=click.Choice(RELEVANCE_CHOICES),
@@ -116,6 +131,7 @@ def _filters(
         "language": list(params.get("languages") or ()),
         "theme": list(params.get("themes") or ()),
         "figure": list(params.get("figures") or ()),
+        "entity": list(params.get("entities") or ()),
         "relevance": params.get("relevance"),
         "story": str(params["story"]) if params.get("story") is not None else None,
         "sort": sort,
@@ -126,7 +142,18 @@ def _filters(
 @click.command("search")
 @click.argument("query", required=False, default="")
 @filter_options("relevant")
-@click.option("--sort", type=click.Choice(SORT_CHOICES), default="newest", show_default=True)
+@click.option(
+    "--sort",
+    type=click.Choice(SORT_CHOICES),
+    default="newest",
+    show_default=True,
+    help="By publication time (first seen when undated), or best match.",
+)
+@click.option(
+    "--exact",
+    is_flag=True,
+    help="Search only what is typed: key figures and entities not also in other languages.",
+)
 @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option(
     "--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Per page."
@@ -140,18 +167,39 @@ def _filters(
 )
 @pass_app
 def search_cmd(
-    app: AppContext, /, query: str, sort: str, page: int, limit: int, fmt: str, **params: Any
+    app: AppContext,
+    /,
+    query: str,
+    sort: str,
+    exact: bool,
+    page: int,
+    limit: int,
+    fmt: str,
+    **params: Any,
 ) -> None:
-    """Search the archive. QUERY: words, "phrases", prefix*, AND, OR, NOT/-, (parentheses).
+    """Search the archive. QUERY: words, "phrases", prefix*, AND, OR, NOT/-, (parentheses),
+    fields title: source: lang: theme: entity: figure:.
 
-    Without QUERY, lists the newest items that pass the filters.
+    Without QUERY, lists the newest items that pass the filters. A key figure or entity named in
+    QUERY also finds its names in the topic's other languages (--exact: only what is typed).
     """
     from monitor.db.read.items import search
 
     filters = _filters(query, params, "relevant", sort)
     warn_unknown_filters(app, params)
+    node = filters.parsed()
+    expansion = None
+    if node is not None and not exact:
+        names = name_table(app)
+        if names is not None:
+            expansion = names.expand(node)
+            node = expansion.node
     with app.db.session() as session:
-        result = search(session, filters, page=page, page_size=limit)
+        result = search(session, filters, page=page, page_size=limit, node=node)
+    expanded = [
+        {"kind": m.kind, "name": m.name, "typed": m.typed, "forms": list(m.forms)}
+        for m in (expansion.names if expansion else ())
+    ]
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -161,6 +209,7 @@ def search_cmd(
                     "total": result.total,
                     "total_capped": result.capped,
                     "has_next": result.has_next,
+                    "expanded": expanded,
                     "items": [r.to_dict() for r in result.records],
                 },
                 ensure_ascii=False,
@@ -176,13 +225,20 @@ def search_cmd(
         for record in result.records:
             writer.writerow(csv_row(record))
         return
+    for m in expanded:
+        app.err_console.print(
+            f"also searching {m['typed']!r} ({m['kind']} {m['name']}) as: {', '.join(m['forms'])}"
+            " (--exact: only what is typed)",
+            markup=False,
+            highlight=False,
+        )
     table = Table(title=f"{result.total_label} item(s), page {result.page}")
-    for col in ("id", "date", "lang", "source", "title", "themes", "story"):
+    for col in ("id", "time", "lang", "source", "title", "themes", "story"):
         table.add_column(col, overflow="fold")
     for r in result.records:
         table.add_row(
             str(r.id),
-            r.date.strftime("%Y-%m-%d %H:%M"),
+            r.sort_time.strftime("%Y-%m-%d %H:%M") + ("" if r.sort_label == "published" else " *"),
             r.language or "",
             r.source,
             r.title,
@@ -190,6 +246,8 @@ def search_cmd(
             f"{r.story} ({r.story_role})" if r.story else "",
         )
     app.console.print(table, markup=False)
+    if any(r.sort_label != "published" for r in result.records):
+        app.err_console.print("* first seen (no plausible publication date)", markup=False)
     if result.has_next:
         app.err_console.print(f"more: --page {result.page + 1}", markup=False)
 
@@ -283,8 +341,11 @@ def export_cmd(
 @pass_app
 def serve_cmd(app: AppContext, host: str | None, port: int | None) -> None:
     """Serve the archive web app. Binding beyond loopback needs MONITOR_WEB_TOKEN."""
+    import os
+
     from monitor.web.server import check_bind, serve
 
     web = app.config.settings.web
-    check_bind(host or web.host, web.token.get_secret_value() if web.token else None)
+    tokens = web.reader_tokens(os.environ)
+    check_bind(host or web.host, web.token.get_secret_value() if web.token else None, tokens)
     serve(app.config, app.db, host=host or web.host, port=port or web.port)

@@ -10,29 +10,67 @@ from monitor.cli.context import AppContext, pass_app
 
 
 @click.command("demo")
-@click.option("--outbox", type=click.Path(file_okay=False), help="Default: outbox_dir (./outbox).")
+@click.option(
+    "--dir",
+    "work_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data/demo"),
+    show_default=True,
+    help="The demo's own folder: config, archive.",
+)
+@click.option(
+    "--outbox",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("outbox"),
+    show_default=True,
+    help="Where the digest page and .eml go.",
+)
 @click.option(
     "--keep-serving", is_flag=True, help="Keep the demo site up afterwards (Ctrl-C ends)."
 )
+@click.option("--serve", is_flag=True, help="Then open the web app on the demo archive.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8750, show_default=True, help="For --serve."
+)
 @pass_app
-def demo_cmd(app: AppContext, outbox: str | None, keep_serving: bool) -> None:
-    """Start the demo news site on loopback, crawl it into a fresh SQLite archive, write the
-    digest page and .eml to the outbox and print their paths. Works offline."""
-    from monitor.demo import run_demo
+def demo_cmd(
+    app: AppContext, work_dir: Path, outbox: Path, keep_serving: bool, serve: bool, port: int
+) -> None:
+    """Start the demo news site on loopback, crawl it into a fresh SQLite archive in its own
+    folder, write the digest page and .eml to the outbox and record the digest, then print the
+    command that browses it (or, with --serve, serve it). Works offline; never uses the archive
+    or settings named by MONITOR_* variables."""
+    from monitor.demo import DemoResult, ServeOptions, browse_command, run_demo, settings_variables
 
-    cfg = app.config
-    out = Path(outbox) if outbox else cfg.outbox_dir
-    result = run_demo(
-        cfg.data_dir / "demo", out, say=lambda m: app.console.print(m), keep_serving=keep_serving
+    def report(result: DemoResult) -> None:
+        crawl = result.crawl
+        app.console.print(
+            f"crawled {crawl.get('sources_total', '?')} sources: "
+            f"{crawl.get('new_items', '?')} new items, {crawl.get('relevant_items', '?')} relevant, "
+            f"{crawl.get('copies_folded', '?')} copies folded, {crawl.get('errors', '?')} errors",
+            markup=False,
+        )
+        app.console.print(f"archive:     {result.archive}", markup=False, highlight=False)
+        app.console.print(f"digest page: {result.page.resolve()}", markup=False, highlight=False)
+        app.console.print(f"digest email: {result.eml.resolve()}", markup=False, highlight=False)
+        ignored = settings_variables()
+        if ignored:
+            app.console.print(
+                f"ignored (the demo keeps to its own folder): {', '.join(ignored)}",
+                markup=False,
+                highlight=False,
+            )
+        if not serve:
+            app.console.print(
+                f"browse it:   {browse_command(result.config_dir)}", markup=False, highlight=False
+            )
+            app.console.print("             or run: monitor demo --serve", markup=False)
+
+    run_demo(
+        work_dir,
+        outbox,
+        say=lambda m: app.console.print(m, markup=False, highlight=False),
+        keep_serving=keep_serving,
+        serve=ServeOptions(port=port) if serve else None,
+        on_ready=report,
     )
-    crawl = result.crawl
-    app.console.print(
-        f"crawled {crawl.get('sources_total', '?')} sources: {crawl.get('new_items', '?')} new items, "
-        f"{crawl.get('relevant_items', '?')} relevant, {crawl.get('copies_folded', '?')} copies folded, "
-        f"{crawl.get('errors', '?')} errors"
-    )
-    app.console.print(f"archive:     {result.archive}")
-    app.console.print(f"digest page: {result.page.resolve()}")
-    if result.index:
-        app.console.print(f"digest index: {result.index.resolve()}")
-    app.console.print(f"digest email: {result.eml.resolve()}")

@@ -119,7 +119,7 @@ def digests_group() -> None:
 @click.option("--recipient", "-r", "name", help="Only this recipient.")
 @click.option(
     "--status",
-    type=click.Choice(["rendered", "sending", "sent", "failed"]),
+    type=click.Choice(["rendered", "sending", "sent", "failed", "preview"]),
     help="Only this status.",
 )
 @click.option("--limit", type=int, default=30, show_default=True)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Computed,
     DateTime,
     Float,
     ForeignKey,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -42,6 +44,18 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# an item's sort time (see :func:`monitor.db.stories.item_time`), as the database computes it
+SORT_AT_SQL = (
+    "CASE WHEN published_at IS NOT NULL AND date_quality = 'ok' THEN published_at "
+    "ELSE first_seen_at END"
+)
+
+
+# the conditions as SQLAlchemy writes ``Item.relevant.is_(True)``, so that queries use the index
+RELEVANT_SQLITE = "relevant IS 1"
+RELEVANT_PG = "relevant IS true"
 
 
 def utcnow() -> datetime:
@@ -217,6 +231,14 @@ class Item(Base):
     __table_args__ = (
         UniqueConstraint("source_id", "entry_key"),
         Index("ix_items_relevant_first_seen", "relevant", "first_seen_at"),
+        # relevant reports by story, newest first: the river finds those outside any story
+        Index(
+            "ix_items_relevant_story_sort",
+            "story_id",
+            "sort_at",
+            sqlite_where=text(RELEVANT_SQLITE),
+            postgresql_where=text(RELEVANT_PG),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -240,6 +262,8 @@ class Item(Base):
     # ok | missing | future | implausible | unparseable
     date_quality: Mapped[str] = mapped_column(String(16), default="ok")
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # the time lists sort on: publication when plausible, else first seen (computed by the database)
+    sort_at: Mapped[datetime] = mapped_column(Computed(SORT_AT_SQL), index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     arrived_via: Mapped[str] = mapped_column(
         String(16), default="feed"
@@ -527,3 +551,37 @@ class Label(Base):
     )
     reviewer: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+# --------------------------------------------------------------------------- readers
+
+
+class Reader(Base):
+    """Someone who reads the archive in the web app (one by default; more with named tokens).
+
+    A *visit* is a run of page views less than :data:`monitor.db.readers.VISIT_GAP` apart;
+    ``previous_visit_at`` is when the reader's last visit ended ("new since your last visit")."""
+
+    __tablename__ = "readers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    previous_visit_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class ReaderItem(Base):
+    """One reader's state of one item: read, starred. A story is read when all its items are."""
+
+    __tablename__ = "reader_items"
+    __table_args__ = (Index("ix_reader_items_starred", "reader_id", "starred_at"),)
+
+    reader_id: Mapped[int] = mapped_column(
+        ForeignKey("readers.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    read_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    starred_at: Mapped[datetime | None] = mapped_column(nullable=True)

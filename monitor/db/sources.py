@@ -9,13 +9,14 @@ and their health is the read layer's job (:mod:`monitor.db.read.sources`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitor.config import ListingSelectors, SourceConfig
-from monitor.db.models import Source
+from monitor.db.models import FetchState, Source
 
 SOURCE_FIELDS = (
     "url",
@@ -122,3 +123,21 @@ def set_enabled(session: Session, name: str, enabled: bool) -> bool:
     src.enabled = enabled
     session.flush()
     return True
+
+
+def source_name(session: Session, source_id: int) -> str | None:
+    src = session.get(Source, source_id)
+    return src.name if src is not None else None
+
+
+def due_now(session: Session, source_id: int, now: datetime) -> datetime | None:
+    """Clear the source's back-off: it is due at once. Returns the end of a ``Retry-After`` the
+    site asked for, when that is still ahead (a crawl keeps honouring it)."""
+    state = session.get(FetchState, source_id)
+    if state is None:
+        session.add(FetchState(source_id=source_id, next_due_at=now))
+        return None
+    state.next_due_at = now
+    if state.retry_after_until is not None and state.retry_after_until > now:
+        return state.retry_after_until
+    return None

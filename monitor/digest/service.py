@@ -90,6 +90,7 @@ from monitor.templating import override_dir
 log = logging.getLogger(__name__)
 
 Mode = Literal["preview", "dry_run", "send"]
+PREVIEW = "preview"  # the status of a recorded preview or dry run
 StageHook = Callable[[str, int], None]
 
 
@@ -248,6 +249,8 @@ def _preview(
     mode: Mode,
     now: datetime,
     outbox: Path,
+    *,
+    record: bool = False,
 ) -> DigestOutcome:
     renderer = _renderer(config)
     with db.session() as s:
@@ -265,10 +268,34 @@ def _preview(
     if mode == "dry_run":
         write_atomic(eml_path, raw)
     log.info("Digest written recipient=%s mode=%s path=%s", rcpt.name, mode, html_path)
+    digest_id = None
+    if record:  # listed with its page, never counted as delivered
+        with db.session() as s:
+            digest = q.create_digest(
+                s,
+                Digest(
+                    recipient=rcpt.name,
+                    address=rcpt.address,
+                    status=PREVIEW,
+                    period_start=plan.view.period_start,
+                    period_end=now,
+                    created_at=now,
+                    message_id=message_id,
+                    subject=subject,
+                    story_count=plan.view.story_count,
+                    item_count=plan.view.item_count,
+                    html_path=str(html_path.resolve()),
+                    text_path=str(text_path.resolve()),
+                    eml_path=str(eml_path.resolve()) if mode == "dry_run" else None,
+                ),
+                plan.items,
+            )
+            digest_id = digest.id
     return DigestOutcome(
         rcpt.name,
         mode,
         "previewed",
+        digest_id=digest_id,
         subject=subject,
         story_count=plan.view.story_count,
         item_count=plan.view.item_count,
@@ -655,12 +682,14 @@ def run_digest(
     outbox: Path | None = None,
     on_stage: StageHook | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    record: bool = False,
 ) -> DigestOutcome:
     """Build one recipient's digest of everything pending up to ``now`` and preview or send it.
 
     ``preview`` writes the HTML page and text to ``outbox`` (default: ``outbox_dir``); ``dry_run``
-    adds the ``.eml``; neither changes the archive. ``send`` stores, sends and marks the digest
-    (see the module docstring for the guarantees).
+    adds the ``.eml``; neither changes what is pending. With ``record``, a preview or dry run is
+    also listed among the digests (status ``preview``, which never counts as delivered). ``send``
+    stores, sends and marks the digest (see the module docstring for the guarantees).
     """
     rcpt = (
         recipient
@@ -671,7 +700,7 @@ def run_digest(
         raise MonitorError("digest: --now needs a time zone, e.g. 2024-05-01T07:00:00+00:00")
     now = (now or datetime.now(UTC)).astimezone(UTC)
     if mode in ("preview", "dry_run"):
-        return _preview(config, db, rcpt, mode, now, outbox or config.outbox_dir)
+        return _preview(config, db, rcpt, mode, now, outbox or config.outbox_dir, record=record)
     with _recipient_lock(config, rcpt.name):
         resumed: list[int] = []
         recovered: list[int] = []

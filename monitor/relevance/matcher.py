@@ -160,7 +160,15 @@ class Matcher:
 
     # ------------------------------------------------------------------ public
 
-    def judge(self, title: str, text: str, declared_language: str | None = None) -> Judgement:
+    def judge(
+        self,
+        title: str,
+        text: str,
+        declared_language: str | None = None,
+        *,
+        source: str | None = None,
+    ) -> Judgement:
+        """Score an item. ``source`` (the outlet's name) is only for rules with ``source:``."""
         detection = detect_language(f"{title}\n{text[:LANGUAGE_SAMPLE]}", declared_language)
         doc = tokenise(title, text)
         hits = self.index.scan(doc)
@@ -339,9 +347,23 @@ class Matcher:
                     "terms": sorted({h[3] for h in sports_hits})[:MAX_EVIDENCE],
                 }
             )
+        themes = self._themes(doc, theme_hits, refs)
+        figures = {name: self._evidence(doc, hs, refs) for name, hs in sorted(figure_hits.items())}
+        entities = {name: self._evidence(doc, hs, refs) for name, hs in sorted(entity_hits.items())}
         prepared: Prepared | None = None
         if self.custom or self.include or self.exclude:
-            prepared = Prepared.from_tokens(doc.words())
+            title_words = [t for t in doc.segments[0].tokens if t[0].isalnum() or t[0] == "_"]
+            prepared = Prepared.from_tokens(
+                doc.words(),
+                title=title_words,
+                properties={
+                    "lang": [detection.code],
+                    "source": [source] if source else [],
+                    "theme": list(themes),
+                    "figure": list(figures),
+                    "entity": list(entities),
+                },
+            )
         for name, node, factor in self.custom:
             assert prepared is not None
             if score and evaluate(node, prepared):
@@ -362,9 +384,6 @@ class Matcher:
 
         score = round(score, 3)
         relevant = score >= self.threshold
-        themes = self._themes(doc, theme_hits, refs)
-        figures = {name: self._evidence(doc, hs, refs) for name, hs in sorted(figure_hits.items())}
-        entities = {name: self._evidence(doc, hs, refs) for name, hs in sorted(entity_hits.items())}
         explanation: dict[str, Any] = {
             "version": EXPLANATION_VERSION,
             "topic": self.topic.name,

@@ -33,17 +33,24 @@ def body_text(summary: str | None, text: str | None) -> str:
 
 
 def judge_text(
-    matcher: Matcher, title: str, summary: str | None, text: str | None, declared: str | None
+    matcher: Matcher,
+    title: str,
+    summary: str | None,
+    text: str | None,
+    declared: str | None,
+    source: str | None = None,
 ) -> Judgement:
-    """Judge an item given as text (``declared``: the feed's or the source's language)."""
-    return matcher.judge(title or "", body_text(summary, text), declared)
+    """Judge an item given as text (``declared``: the feed's or the source's language;
+    ``source``: the outlet's name, for ``source:`` in rules)."""
+    return matcher.judge(title or "", body_text(summary, text), declared, source=source)
 
 
 def judge_item(matcher: Matcher, item: Item) -> Judgement:
     declared = item.declared_language
     if declared is None and item.source is not None:
         declared = item.source.language
-    return judge_text(matcher, item.title, item.summary, item.text, declared)
+    source = item.source.name if item.source is not None else None
+    return judge_text(matcher, item.title, item.summary, item.text, declared, source)
 
 
 def tag_values(judgement: Judgement) -> list[TagValue]:

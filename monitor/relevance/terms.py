@@ -163,6 +163,23 @@ def _sentence_tokens(piece: str) -> list[str]:
     return toks
 
 
+def body_sentences(body: str) -> list[str]:
+    """The body's sentences as written (not folded), numbered like :func:`tokenise` numbers them:
+    an explanation's "sentence 3" is ``body_sentences(text)[2]``."""
+    out = []
+    for para in body.split("\n"):
+        if not para or para.isspace():
+            continue
+        start = 0
+        for m in _SENTENCE_END.finditer(para):
+            if para[start : m.end()].strip():
+                out.append(para[start : m.end()].strip())
+            start = m.end()
+        if para[start:].strip():
+            out.append(para[start:].strip())
+    return out
+
+
 def tokenise(title: str, body: str) -> Document:
     """Fold and split into a title segment plus body sentences grouped into paragraphs.
 

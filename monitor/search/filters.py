@@ -26,7 +26,11 @@ class SearchFilters:
     """A search: the query text (may be empty: browse) and filters, all optional.
 
     Dates are inclusive calendar days (UTC) and apply to the publication time, or to the time the
-    item was first seen when it has none. ``relevance`` defaults to relevant items only.
+    item was first seen when it has none. ``relevance`` defaults to relevant items only. Results
+    sort on the publication time (the first-seen time when the date is missing or implausible).
+    ``cross_language``: key figures and entities named in the query also find their names in
+    the topic's other languages (the caller expands the query; see
+    :mod:`monitor.relevance.names`).
     """
 
     query: str = ""
@@ -36,9 +40,11 @@ class SearchFilters:
     languages: tuple[str, ...] = ()
     themes: tuple[str, ...] = ()
     figures: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
     relevance: Relevance = "relevant"
     story_id: int | None = None
     sort: Sort = "newest"
+    cross_language: bool = True
 
     def parsed(self) -> Node | None:
         """The parsed query, or None for a browse without query; raises QuerySyntaxError."""
@@ -70,6 +76,7 @@ class SearchFilters:
             ("language", self.languages),
             ("theme", self.themes),
             ("figure", self.figures),
+            ("entity", self.entities),
         ):
             if values:
                 out[key] = list(values)
@@ -79,6 +86,8 @@ class SearchFilters:
             out["story"] = str(self.story_id)
         if self.sort != "newest":
             out["sort"] = self.sort
+        if not self.cross_language:
+            out["xl"] = "0"
         return out
 
 
@@ -129,11 +138,13 @@ def filters_from_params(
         languages=values("language"),
         themes=values("theme"),
         figures=values("figure"),
+        entities=values("entity"),
         relevance=cast(
             Relevance, _choice(get("relevance"), RELEVANCE_CHOICES, "relevance", default_relevance)
         ),
         story_id=_story(get("story")),
         sort=cast(Sort, _choice(get("sort"), SORT_CHOICES, "sort", "newest")),
+        cross_language=(get("xl") or "1").strip() not in ("0", "off", "false", "no"),
     )
 
 

@@ -1,4 +1,8 @@
-"""Server-rendered SVG: relevant items per day, stacked by theme. No script, no inline style."""
+"""Server-rendered SVG: relevant items per day, stacked by theme. No script, no inline style.
+
+The drawing is narrow (a phone shows it at nearly its own size, so its labels stay legible) and
+the legend is HTML text below it.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,8 @@ from datetime import date, timedelta
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT = 760, 240
-LEFT, RIGHT, TOP, BOTTOM = 40, 10, 10, 40
+WIDTH, HEIGHT = 420, 210
+LEFT, RIGHT, TOP, BOTTOM = 34, 6, 10, 28
 PALETTE_SIZE = 8
 
 
@@ -22,7 +26,7 @@ def theme_chart(counts: dict[str, dict[date, int]], *, days: int, today: date) -
     plot_h = HEIGHT - TOP - BOTTOM
     bar_w = plot_w / days
     parts = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT + 20 * ((len(themes) + 3) // 4)}" '
+        f'<figure class="chart"><svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
         'role="img" aria-labelledby="chart-title" xmlns="http://www.w3.org/2000/svg">',
         '<title id="chart-title">Relevant items per day and theme</title>',
         f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}"/>',
@@ -43,22 +47,24 @@ def theme_chart(counts: dict[str, dict[date, int]], *, days: int, today: date) -
                 f'width="{max(bar_w - 2, 1):.1f}" height="{h:.1f}">'
                 f"<title>{escape(day.isoformat())} {escape(theme)}: {n}</title></rect>"
             )
-        if i % max(1, days // 6) == 0:
+        if i % max(1, days // 5) == 0:
             parts.append(
                 f'<text class="tick" x="{x + bar_w / 2:.1f}" y="{TOP + plot_h + 16}" '
                 f'text-anchor="middle">{escape(day.strftime("%d %b"))}</text>'
             )
-    for t_index, theme in enumerate(themes):
-        lx = LEFT + (t_index % 4) * 180
-        ly = HEIGHT + 20 * (t_index // 4)
-        parts.append(
-            f'<rect class="c{t_index % PALETTE_SIZE}" x="{lx}" y="{ly - 10}" width="12" height="12"/>'
-            f'<text class="legend" x="{lx + 18}" y="{ly}">{escape(theme)}</text>'
-        )
     if not themes:
         parts.append(
             f'<text class="tick" x="{WIDTH / 2}" y="{TOP + plot_h / 2}" text-anchor="middle">'
             "No relevant items in this period</text>"
         )
     parts.append("</svg>")
+    if themes:
+        parts.append('<ul class="legend" aria-label="Themes">')
+        parts += [
+            f'<li><span class="swatch c{t_index % PALETTE_SIZE}" aria-hidden="true"></span>'
+            f"{escape(theme)}</li>"
+            for t_index, theme in enumerate(themes)
+        ]
+        parts.append("</ul>")
+    parts.append("</figure>")
     return Markup("".join(parts))  # noqa: S704 - every scraped or stored value above is escaped

@@ -6,10 +6,14 @@
   host name of its own at 127.0.0.1 (DNS rebinding) cannot read the archive through the browser.
 - Every response carries a Content-Security-Policy without inline script or style; pages load
   nothing from other hosts.
-- With a token configured (``MONITOR_WEB_TOKEN``), every page needs it: as a session cookie set by
-  the login form, or as ``Authorization: Bearer TOKEN`` / ``X-Monitor-Token: TOKEN`` for API
-  clients and feed readers. Listening beyond loopback needs a strong token
-  (:func:`token_weakness`).
+- With a token configured (``MONITOR_WEB_TOKEN``, or a named reader's token from ``web.readers``),
+  every page needs one: as a session cookie set by the login form, or as
+  ``Authorization: Bearer TOKEN`` / ``X-Monitor-Token: TOKEN`` for API clients and feed readers.
+  Listening beyond loopback needs strong tokens (:func:`token_weakness`).
+- **Readers.** Each token belongs to a reader (``MONITOR_WEB_TOKEN`` to :data:`DEFAULT_READER`,
+  each ``web.readers`` entry to its name); the request carries the reader's name in
+  ``request.state.reader`` (the default reader when no token is configured), and read and
+  starred state is kept per reader.
 - **Sessions** are random, held by the server and expire after ``web.session_hours``; logging
   out ends the session (the old cookie is worthless), and so does a restart of the server.
 - **Login attempts** are limited per client address: after ``web.login_attempts`` wrong tokens
@@ -46,6 +50,7 @@ DIGEST_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox"
 )
 AUTH_COOKIE = "monitor_auth"
+DEFAULT_READER = "default"
 CSRF_COOKIE = "monitor_csrf"
 CSRF_FIELD = "csrf_token"
 
@@ -203,35 +208,40 @@ def _digest(value: str) -> str:
 
 
 class SessionStore:
-    """Random session ids held in memory (only their hashes), each valid for ``lifetime_s``."""
+    """Random session ids held in memory (only their hashes), each valid for ``lifetime_s`` and
+    belonging to one reader."""
 
     def __init__(self, lifetime_s: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.lifetime_s = lifetime_s
         self.clock = clock
-        self._expiry: OrderedDict[str, float] = OrderedDict()
+        self._expiry: OrderedDict[str, tuple[float, str]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def create(self) -> str:
-        """A new session; returns the cookie value."""
+    def create(self, reader: str = DEFAULT_READER) -> str:
+        """A new session of ``reader``; returns the cookie value."""
         value = secrets.token_urlsafe(32)
         with self._lock:
-            self._expiry[_digest(value)] = self.clock() + self.lifetime_s
+            self._expiry[_digest(value)] = (self.clock() + self.lifetime_s, reader)
             while len(self._expiry) > MAX_SESSIONS:
                 self._expiry.popitem(last=False)
         return value
 
-    def valid(self, value: str) -> bool:
+    def reader(self, value: str) -> str | None:
+        """The reader of a valid session; None when the session is unknown or expired."""
         if not value:
-            return False
+            return None
         key = _digest(value)
         with self._lock:
-            expiry = self._expiry.get(key)
-            if expiry is None:
-                return False
-            if self.clock() >= expiry:
+            entry = self._expiry.get(key)
+            if entry is None:
+                return None
+            if self.clock() >= entry[0]:
                 del self._expiry[key]
-                return False
-            return True
+                return None
+            return entry[1]
+
+    def valid(self, value: str) -> bool:
+        return self.reader(value) is not None
 
     def revoke(self, value: str) -> None:
         with self._lock:
@@ -285,17 +295,23 @@ def client_of(request: Request) -> str:
 
 
 class WebAuth:
-    """The token, the sessions and the login limiter of one app."""
+    """The tokens (each a reader's), the sessions and the login limiter of one app."""
 
     def __init__(
         self,
         token: str | None,
         *,
+        readers: dict[str, str] | None = None,
         session_hours: float = 12,
         login_attempts: int = 5,
         lockout_minutes: float = 15,
     ) -> None:
-        self.token = token
+        self.tokens: dict[str, str] = {}  # token → reader
+        if token:
+            self.tokens[token] = DEFAULT_READER
+        for name, reader_token in (readers or {}).items():
+            self.tokens[reader_token] = name
+        self.token = token or next(iter(self.tokens), None)  # set when any token guards the app
         self.sessions = SessionStore(session_hours * 3600)
         self.limiter = LoginLimiter(login_attempts, lockout_minutes * 60)
 
@@ -304,7 +320,10 @@ class WebAuth:
         return int(self.sessions.lifetime_s)
 
     def session_ok(self, request: Request) -> bool:
-        return self.sessions.valid(request.cookies.get(AUTH_COOKIE, ""))
+        return self.session_reader(request) is not None
+
+    def session_reader(self, request: Request) -> str | None:
+        return self.sessions.reader(request.cookies.get(AUTH_COOKIE, ""))
 
     def header_token(self, request: Request) -> str | None:
         """The token an API client sent, if any."""
@@ -314,15 +333,24 @@ class WebAuth:
         given = request.headers.get("x-monitor-token")
         return given if given else None
 
-    def check(self, request: Request, given: str) -> bool:
-        """Whether ``given`` is the token; a wrong one counts against the client."""
-        assert self.token is not None
+    def reader_of(self, given: str) -> str | None:
+        """The reader whose token ``given`` is (every token compared in constant time)."""
+        found = None
+        for token, reader in self.tokens.items():
+            if token_matches(given, token) and found is None:
+                found = reader
+        return found
+
+    def check(self, request: Request, given: str) -> str | None:
+        """The reader whose token ``given`` is; a wrong one counts against the client."""
+        assert self.tokens
         client = client_of(request)
-        if token_matches(given, self.token):
+        reader = self.reader_of(given)
+        if reader is not None:
             self.limiter.succeeded(client)
-            return True
+            return reader
         self.limiter.failed(client)
-        return False
+        return None
 
     def wait_s(self, request: Request) -> float:
         return self.limiter.wait_s(client_of(request))
@@ -373,12 +401,16 @@ class AuthMiddleware:
         self.auth = auth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.auth.token:
+        if scope["type"] != "http" or not self.auth.tokens:
+            if scope["type"] == "http":
+                scope.setdefault("state", {})["reader"] = DEFAULT_READER
             await self.app(scope, receive, send)
             return
         request = Request(scope)
         path = request.url.path
-        if path.startswith(PUBLIC_PATHS) or self.auth.session_ok(request):
+        reader = self.auth.session_reader(request)
+        if reader is not None or path.startswith(PUBLIC_PATHS):
+            scope.setdefault("state", {})["reader"] = reader or DEFAULT_READER
             await self.app(scope, receive, send)
             return
         given = self.auth.header_token(request)
@@ -393,7 +425,9 @@ class AuthMiddleware:
                 )
                 await response(scope, receive, send)
                 return
-            if self.auth.check(request, given):
+            reader = self.auth.check(request, given)
+            if reader is not None:
+                scope.setdefault("state", {})["reader"] = reader
                 await self.app(scope, receive, send)
                 return
         if path.startswith("/api/") or path.endswith(".atom") or request.method != "GET":

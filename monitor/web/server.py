@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
+from collections.abc import Mapping
 
 from monitor.config import AppConfig
 from monitor.db.engine import Database
@@ -28,8 +30,20 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_bind(host: str, token: str | None) -> None:
-    """Refuse to listen beyond loopback unless a strong token protects the archive."""
+def check_bind(host: str, token: str | None, readers: Mapping[str, str] | None = None) -> None:
+    """Refuse to listen beyond loopback unless strong tokens protect the archive (the main
+    token, if any, and every named reader's)."""
+    for name, reader_token in (readers or {}).items():
+        weak = token_weakness(reader_token)
+        if weak and is_loopback(host):
+            log.warning("Weak web token on loopback host=%s reader=%s", host, name)
+        elif weak:
+            raise WebConfigError(
+                f"web: refusing to listen on {host}: the token of reader {name!r} is too weak "
+                f"({weak}); {MAKE_ONE_HINT}"
+            )
+    if readers and not token and not is_loopback(host):
+        return
     if is_loopback(host):
         if token and token_weakness(token):
             log.warning("Weak web token on loopback host=%s", host)
@@ -48,14 +62,24 @@ def check_bind(host: str, token: str | None) -> None:
         )
 
 
-def serve(config: AppConfig, db: Database, *, host: str, port: int) -> None:
-    """Serve until interrupted."""
+def serve(
+    config: AppConfig,
+    db: Database,
+    *,
+    host: str,
+    port: int,
+    env: Mapping[str, str] | None = None,
+    child_env: Mapping[str, str] | None = None,
+) -> None:
+    """Serve until interrupted (``env``: where reader tokens are read, default the process's;
+    ``child_env``: the environment of crawls the pages start)."""
     import uvicorn
 
     from monitor.web.app import create_app
 
     web = config.settings.web
-    check_bind(host, web.token.get_secret_value() if web.token else None)
+    tokens = web.reader_tokens(os.environ if env is None else env)
+    check_bind(host, web.token.get_secret_value() if web.token else None, tokens)
     if not web.allowed_hosts and not allowed_hosts((), host):
         log.warning(
             "Listening on every address but answering only loopback host names host=%s; "
@@ -63,5 +87,5 @@ def serve(config: AppConfig, db: Database, *, host: str, port: int) -> None:
             host,
         )
     log.info("Serving archive host=%s port=%s", host, port)
-    app = create_app(config, db, bind_host=host)
+    app = create_app(config, db, bind_host=host, env=env, child_env=child_env)
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)

@@ -25,6 +25,7 @@ from monitor.paths import shipped_config_dir
 from monitor.relevance import Matcher, load_topic
 
 BASE = datetime(2025, 5, 10, 8, 0, tzinfo=UTC)
+BUSHEHR = "Bushehr nuclear power plant"  # an entity of the shipped topic
 
 
 @dataclass
@@ -134,6 +135,46 @@ ITEMS: list[
         None,
     ),
     (
+        "bushehr_en",
+        "Caspian Wire",
+        "en",
+        7,
+        "Rosatom speeds up the second unit at Bushehr",
+        "The state corporation said the second unit of the Bushehr plant would be ready sooner. "
+        "Engineers arrived at the site last week.",
+        True,
+        ["nuclear"],
+        [],
+        "bushehr",
+        "lead",
+    ),
+    (
+        "bushehr_ru",
+        "Вестник Каспия",
+        "ru",
+        7,
+        "«Росатом» ускорит строительство второго блока АЭС «Бушер»",
+        "Госкорпорация сообщила, что второй блок станции в Бушере будет готов раньше срока.",
+        True,
+        ["nuclear"],
+        [],
+        "bushehr",
+        "related",
+    ),
+    (
+        "bushehr_fa",
+        "خبرگزاری نمونه",
+        "fa",
+        7,
+        "پیشرفت ساخت واحد دوم نیروگاه بوشهر",
+        "مقامات گفتند واحد دوم نیروگاه بوشهر زودتر آماده می‌شود.",
+        True,
+        ["nuclear"],
+        [],
+        "bushehr",
+        "related",
+    ),
+    (
         "nuclear",
         "Caspian Wire",
         "en",
@@ -234,6 +275,8 @@ def seed_archive(db: Database, tmp_path: Path) -> Seeded:
             item.tags = [ItemTag(kind="theme", value=t, evidence=[t]) for t in themes] + [
                 ItemTag(kind="figure", value=f, evidence=[f]) for f in figures
             ]
+            if key.startswith("bushehr"):
+                item.tags.append(ItemTag(kind="entity", value=BUSHEHR, evidence=[]))
             s.add(item)
             s.flush()
             out.items[key] = item.id
@@ -257,6 +300,7 @@ def seed_archive(db: Database, tmp_path: Path) -> Seeded:
                     )
                 )
         stories["rail"].source_count = 3
+        stories["bushehr"].source_count = 3
         html = tmp_path / "digest-1.html"
         html.write_text(DIGEST_HTML, encoding="utf-8")
         digest = Digest(

@@ -91,7 +91,9 @@ def test_export_whole_archive_csv_neutralises_formulas(run, seeded: Seeded, tmp_
 def test_export_jsonl_and_atom_with_filters(run, seeded: Seeded) -> None:  # type: ignore[no-untyped-def]
     result = run("export", "--format", "jsonl", "--language", "ru")
     lines = [json.loads(x) for x in result.output.splitlines() if x.startswith("{")]
-    assert {x["id"] for x in lines} == {seeded.items["rail_ru"], seeded.items["navy_ru"]}
+    assert {x["id"] for x in lines} == {
+        seeded.items[k] for k in ("rail_ru", "navy_ru", "bushehr_ru")
+    }
     assert set(lines[0]) == set(EXPORT_FIELDS)
     atom = run("export", "--format", "atom", "-q", "corridor OR учения")
     body = atom.output[atom.output.index("<?xml") : atom.output.rindex("</feed>") + 7]

@@ -8,11 +8,16 @@ from starlette.applications import Starlette
 
 from monitor.config import AppConfig, Settings
 from monitor.db.engine import Database
+from monitor.paths import shipped_config_dir
 from monitor.web import create_app
 
 
 def app_config(tmp_path: Path, token: str | None = None) -> AppConfig:
-    raw: dict[str, object] = {"data_dir": str(tmp_path), "outbox_dir": str(tmp_path / "outbox")}
+    raw: dict[str, object] = {
+        "data_dir": str(tmp_path),
+        "outbox_dir": str(tmp_path / "outbox"),
+        "topic": str(shipped_config_dir() / "topics" / "iran-russia.yaml"),
+    }
     if token:
         raw["web"] = {"token": token}
     return AppConfig(config_dir=tmp_path, settings=Settings.model_validate(raw))
