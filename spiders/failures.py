@@ -60,6 +60,8 @@ def describe_failure(failure: Failure, timeout_s: float, max_bytes: int = 0) -> 
         )
     if "max redirections" in text.lower() or "redirect" in text.lower():
         return FetchFailure("fetch: too many redirects (redirect loop?)")
+    if text.startswith("robots.txt could not be read"):  # spiders.robots: 429, 5xx, no answer
+        return FetchFailure(f"fetch: {text[:200]}; nothing is fetched from this host until it can")
     if "robots.txt" in text.lower() or "forbidden by robots" in text.lower():
         return FetchFailure("fetch: forbidden by robots.txt")
     if (
