@@ -32,6 +32,9 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
+
+from spiders.failures import describe_failure
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +125,7 @@ class RobotsMiddleware:
         except Exception as exc:  # no answer: DNS, refused, timeout, reset
             self._stat(f"robotstxt/exception_count/{type(exc).__name__}")
             log.info("robots.txt %s could not be fetched: %s", robots_url, exc)
-            return HostRules(unreachable=_no_answer(exc))
+            return HostRules(unreachable=self._no_answer(exc))
         self._stat("robotstxt/response_count")
         self._stat(f"robotstxt/response_status_count/{response.status}")
         if response.status == 429 or response.status >= 500:
@@ -137,19 +140,11 @@ class RobotsMiddleware:
         header = request.headers.get(b"User-Agent")
         return bytes(header) if header else self.default_user_agent
 
+    def _no_answer(self, exc: Exception) -> str:
+        timeout_s = self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 0)
+        failure = Failure(exc)  # type: ignore[no-untyped-call]
+        return describe_failure(failure, timeout_s).message.removeprefix("fetch: ")
+
     def _stat(self, key: str) -> None:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(key)
-
-
-def _no_answer(exc: Exception) -> str:
-    name = type(exc).__name__
-    text = str(exc).strip()
-    lowered = (name + " " + text).lower()
-    if "timeout" in lowered or "timed out" in lowered:
-        return "timed out"
-    if "refused" in lowered:
-        return "connection refused"
-    if "dnslookup" in lowered:
-        return "DNS lookup failed"
-    return f"{name}: {text[:200]}" if text else name

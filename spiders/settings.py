@@ -15,6 +15,11 @@ from typing import Any
 from monitor.config import CrawlSettings
 
 MIDDLEWARE_PREFIX = "spiders.middlewares"
+# Scrapy's robots.txt middleware out, spiders.robots in its place (crawls and discovery fetches)
+ROBOTS_MIDDLEWARES: dict[str, int | None] = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "spiders.robots.RobotsMiddleware": 100,
+}
 
 
 def scrapy_settings(crawl: CrawlSettings, *, bare: bool = False) -> dict[str, Any]:
@@ -58,8 +63,7 @@ def scrapy_settings(crawl: CrawlSettings, *, bare: bool = False) -> dict[str, An
     settings["DOWNLOADER_MIDDLEWARES"] = {
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
         f"{MIDDLEWARE_PREFIX}.BackoffRetryMiddleware": 550,
-        "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-        "spiders.robots.RobotsMiddleware": 100,
+        **ROBOTS_MIDDLEWARES,
     }
     settings["RETRY_BACKOFF_BASE"] = crawl.retry_backoff_s
     settings["ITEM_PIPELINES"] = {"spiders.pipelines.StorePipeline": 300}
