@@ -422,6 +422,9 @@ class WebSettings(_Model):
     session_hours: int = Field(12, ge=1, le=720, description="A login lasts this long")
     login_attempts: int = Field(5, ge=1, le=1000, description="Failed logins per client …")
     login_lockout_minutes: int = Field(15, ge=1, le=1440, description="… within this time")
+    metrics_public: bool = Field(
+        False, description="/metrics without the token (it needs it whenever one is set)"
+    )
 
     @field_validator("public_url")
     @classmethod

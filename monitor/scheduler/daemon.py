@@ -20,6 +20,9 @@ were handled: a digest whose due time passed while the daemon was down is sent o
 (within ``schedule.misfire_grace_s``; later than that it is skipped and its items ride with the
 next digest), never twice. Crawls need no memory: sources carry their own next due time.
 
+Every tick also records a heartbeat on the daemon's ``job_runs`` row (``detail.heartbeat_at``),
+which the web app's ``/healthz`` and ``/metrics`` read to tell whether a scheduler is alive.
+
 Signals: SIGTERM/SIGINT stop taking new jobs; a running crawl child is terminated at once (it
 closes its run cleanly on SIGTERM), a digest or upkeep child gets ``stop_wait_s`` to finish before
 it is terminated; then the daemon exits 0. SIGHUP, or a changed ``monitor.yaml``/``sources.yaml``
@@ -284,8 +287,24 @@ class Daemon:
             if closed:
                 log.warning("Closed job runs left by a stopped daemon count=%d", closed)
             self._daemon_run = q.start_job_run(
-                session, "daemon", now, {**ident, "config_dir": str(self.config.config_dir)}
+                session,
+                "daemon",
+                now,
+                {
+                    **ident,
+                    "config_dir": str(self.config.config_dir),
+                    "tick_s": self.options.tick_s,
+                    "heartbeat_at": datetime.now(UTC).isoformat(),
+                },
             )
+
+    def beat(self) -> None:
+        """Show the daemon is alive (``/healthz`` and ``/metrics`` read it): the wall-clock time,
+        whatever clock the jobs run on."""
+        if self._daemon_run is None:
+            return
+        with self.runner.db.session() as session:
+            q.beat_job_run(session, self._daemon_run, datetime.now(UTC))
 
     def _unregister_daemon(self, status: str) -> None:
         if self._daemon_run is None:
@@ -307,6 +326,10 @@ class Daemon:
         return previous
 
     def tick(self) -> None:
+        try:
+            self.beat()
+        except Exception:  # a busy archive must not stop the schedule
+            log.warning("Heartbeat not recorded", exc_info=True)
         if self._reload.is_set() or self.config_changed():
             self._reload.clear()
             self.reload()

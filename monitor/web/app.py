@@ -40,6 +40,7 @@ from monitor.search.filters import SearchFilters, filters_from_params
 from monitor.search.highlight import Highlighter, explanation_terms
 from monitor.templating import make_environment, override_dir, qs
 from monitor.web.chart import theme_chart
+from monitor.web.ops import OpsEndpoints
 from monitor.web.security import (
     AUTH_COOKIE,
     CSRF_COOKIE,
@@ -400,14 +401,16 @@ def create_app(config: AppConfig, db: Database, *, bind_host: str | None = None)
     ``bind_host``: the address served on (default ``web.host``), answered besides loopback
     names and ``web.allowed_hosts``."""
     state = ArchiveApp(config, db)
+    ops = OpsEndpoints(config, db)
     web = config.settings.web
     app = Starlette(
-        routes=state.routes(),
+        routes=state.routes() + ops.routes(),
         middleware=[
             Middleware(
                 HostCheckMiddleware, allowed=allowed_hosts(web.allowed_hosts, bind_host or web.host)
             ),
             Middleware(SecurityHeadersMiddleware),
+            ops.gate(),
             Middleware(AuthMiddleware, auth=state.auth),
         ],
     )
