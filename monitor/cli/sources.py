@@ -264,7 +264,7 @@ def _outline_facts(document: Document | str) -> OutlineFacts:
         return OutlineFacts(problem="it is a web page, not a feed or a sitemap")
     language = document.language.usable
     if language is None:
-        return OutlineFacts(kind=document.kind, problem=f"{document.language.problem()}")
+        return OutlineFacts(kind=document.kind, problem=document.language.problem())
     return OutlineFacts(language=language, kind=document.kind)
 
 
