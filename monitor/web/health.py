@@ -19,13 +19,13 @@ from monitor.db.read.operations import Heartbeat, daemon_heartbeat, source_state
 
 log = logging.getLogger(__name__)
 
-# a heartbeat older than this many ticks (and at least MIN_STALE_S) means the scheduler is gone
-STALE_TICKS = 3
+# a heartbeat older than this many intervals (and at least MIN_STALE_S) means the scheduler is gone
+STALE_BEATS = 3
 MIN_STALE_S = 90.0
 
 
 def stale_after_s(beat: Heartbeat) -> float:
-    return max(MIN_STALE_S, STALE_TICKS * beat.tick_s)
+    return max(MIN_STALE_S, STALE_BEATS * beat.interval_s)
 
 
 def heartbeat_age_s(beat: Heartbeat, now: datetime) -> float:

@@ -117,7 +117,7 @@ def test_healthz_and_metrics_follow_the_archive(db: Database, tmp_path: Path) ->
 
     # a scheduler that beat 5 s ago, two sources (one failing, backing off for an hour)
     with db.session() as s:
-        daemon = q.start_job_run(s, "daemon", now - timedelta(hours=1), {"tick_s": 30})
+        daemon = q.start_job_run(s, "daemon", now - timedelta(hours=1), {"heartbeat_s": 30})
         q.beat_job_run(s, daemon, now - timedelta(seconds=5))
     ok_id, bad_id = _source(db, "Good"), _source(db, "Broken")
     with db.session() as s:
@@ -197,7 +197,7 @@ def test_healthz_and_metrics_follow_the_archive(db: Database, tmp_path: Path) ->
     assert value(third, "monitor_source_fetch_failures_total", kind="http_4xx") == 1
     assert value(third, "monitor_crawl_runs_total", status="ok") == 3
 
-    # a heartbeat older than three ticks: the scheduler counts as gone
+    # a heartbeat older than three intervals: the scheduler counts as gone
     with db.session() as s:
         q.beat_job_run(s, daemon, now - timedelta(minutes=10))
     assert client.get("/healthz").json()["status"] == "degraded"

@@ -32,7 +32,7 @@ class Heartbeat:
     host: str | None
     started_at: datetime
     beat_at: datetime  # last heartbeat (its start when it has not beaten yet)
-    tick_s: float  # how often it beats
+    interval_s: float  # how often it beats
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +94,7 @@ def daemon_heartbeat(session: Session) -> Heartbeat | None:
         host=detail.get("host"),
         started_at=run.started_at,
         beat_at=beat_at,
-        tick_s=float(detail.get("tick_s") or 30.0),
+        interval_s=float(detail.get("heartbeat_s") or 30.0),
     )
 
 
