@@ -436,6 +436,9 @@ class WebSettings(_Model):
     readers: list[ReaderSettings] = Field(
         default_factory=list, description="Named readers, each with a token of its own"
     )
+    metrics_public: bool = Field(
+        False, description="/metrics without the token (it needs it whenever one is set)"
+    )
 
     @field_validator("readers")
     @classmethod

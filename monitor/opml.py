@@ -4,7 +4,9 @@ Export writes one ``<outline type="rss">`` per source inside a folder outline pe
 standard attributes (``text``, ``title``, ``xmlUrl``, ``language``) and every other source field as an
 attribute in the ``monitor`` namespace, so export → import keeps every field. Import also reads
 plain OPML from other readers: ``xmlUrl`` is required; missing fields get defaults (the folder name
-becomes the category; ``--language`` supplies a missing language).
+becomes the category). A missing language comes from ``--language``, else from the feed itself
+(``monitor sources import-opml`` fetches it: see :func:`place_outlines`); an outline that cannot
+become a source is reported, and the others are imported.
 
 Input is parsed with defusedxml: DTDs and entity declarations are refused.
 """
@@ -12,7 +14,8 @@ Input is parsed with defusedxml: DTDs and entity declarations are refused.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
@@ -86,23 +89,64 @@ def _bool(value: str | None, where: str, default: bool | None) -> bool | None:
     return _BOOL[value.lower()]
 
 
-def _outline_to_source(
-    el: ET.Element, folder: str | None, default_language: str | None
-) -> SourceConfig:
-    name = el.get("title") or el.get("text") or el.get("xmlUrl") or ""
-    where = f"outline {name!r}"
-    a = el.attrib
-    kind = a.get(_q("kind")) or ("atom" if a.get("type", "").lower() == "atom" else "rss")
-    language = a.get("language") or default_language
-    if not language:
-        raise OpmlError(f"opml: {where}: no language attribute; pass --language en|ru|fa")
-    language = language.split("-")[0].lower()
+@dataclass(frozen=True)
+class Outline:
+    """One feed outline (an outline with ``xmlUrl``); ``folder`` is the enclosing folder's name."""
+
+    name: str
+    url: str
+    folder: str | None
+    attrs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def language(self) -> str | None:
+        return self.attrs.get("language") or None
+
+    @property
+    def kind(self) -> str | None:
+        return self.attrs.get(_q("kind")) or None
+
+    def __str__(self) -> str:
+        return f"outline {self.name!r} ({self.url})"
+
+
+@dataclass(frozen=True)
+class OutlineFacts:
+    """What fetching an outline's feed told: its language and kind, or why there is none."""
+
+    language: str | None = None
+    kind: str | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    """An outline that did not become a source, and why."""
+
+    outline: Outline
+    reason: str
+
+    def __str__(self) -> str:
+        return f"opml: {self.outline}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class OpmlImport:
+    sources: list[SourceConfig]
+    unplaced: list[Unplaced]
+
+
+def outline_source(outline: Outline, *, language: str, kind: str | None = None) -> SourceConfig:
+    """The source record of ``outline``; raises :class:`OpmlError` naming what is wrong."""
+    a = outline.attrs
+    where = f"outline {outline.name!r}"
+    kind = outline.kind or kind or ("atom" if a.get("type", "").lower() == "atom" else "rss")
     data: dict[str, Any] = {
-        "name": name,
-        "url": a.get("xmlUrl"),
+        "name": outline.name,
+        "url": outline.url,
         "kind": kind,
-        "language": language,
-        "category": a.get(_q("category")) or folder or "other",
+        "language": language.split("-")[0].lower(),
+        "category": a.get(_q("category")) or outline.folder or "other",
         "enabled": _bool(a.get(_q("enabled")), where, True),
         "verified": _bool(a.get(_q("verified")), where, False),
         "fetch_fulltext": _bool(a.get(_q("fetchFulltext")), where, None),
@@ -122,8 +166,9 @@ def _outline_to_source(
         raise OpmlError(f"opml: {where}: {key}: {first['msg']}") from None
 
 
-def import_opml(text: str | bytes, *, default_language: str | None = None) -> list[SourceConfig]:
-    """Every feed outline in the document, as source records (folders give the category)."""
+def read_outlines(text: str | bytes) -> list[Outline]:
+    """Every feed outline in the document, in order. Raises :class:`OpmlError` when the document
+    as a whole cannot be read (not XML, unsafe, not OPML)."""
     try:
         root = SafeET.fromstring(text)
     except DefusedXmlException as exc:
@@ -135,19 +180,57 @@ def import_opml(text: str | bytes, *, default_language: str | None = None) -> li
     body = root.find("body")
     if body is None:
         raise OpmlError("opml: no <body> element")
-    out: list[SourceConfig] = []
-    seen: set[str] = set()
+    out: list[Outline] = []
 
     def walk(parent: ET.Element, folder: str | None) -> None:
         for el in parent.findall("outline"):
-            if el.get("xmlUrl"):
-                src = _outline_to_source(el, folder, default_language)
-                if src.name in seen:
-                    raise OpmlError(f"opml: duplicate source name {src.name!r}")
-                seen.add(src.name)
-                out.append(src)
+            url = el.get("xmlUrl")
+            if url:
+                name = el.get("title") or el.get("text") or url
+                out.append(Outline(name, url.strip(), folder, dict(el.attrib)))
             else:
                 walk(el, el.get("title") or el.get("text") or folder)
 
     walk(body, None)
     return out
+
+
+def place_outlines(
+    outlines: Iterable[Outline],
+    *,
+    default_language: str | None = None,
+    found: Mapping[str, OutlineFacts] | None = None,
+) -> OpmlImport:
+    """Each outline as a source, or the reason it cannot be one. The language is the outline's
+    ``language`` attribute, else ``default_language``, else what ``found`` says of its URL."""
+    found = found or {}
+    sources: list[SourceConfig] = []
+    unplaced: list[Unplaced] = []
+    seen: set[str] = set()
+    for outline in outlines:
+        facts = found.get(outline.url, OutlineFacts())
+        language = outline.language or default_language or facts.language
+        if not language:
+            reason = facts.problem or "no language attribute; pass --language en|ru|fa"
+            unplaced.append(Unplaced(outline, reason))
+            continue
+        try:
+            source = outline_source(outline, language=language, kind=facts.kind)
+        except OpmlError as exc:
+            unplaced.append(Unplaced(outline, str(exc).split(": ", 2)[-1]))
+            continue
+        if source.name in seen:
+            unplaced.append(Unplaced(outline, "a source of that name comes earlier in the file"))
+            continue
+        seen.add(source.name)
+        sources.append(source)
+    return OpmlImport(sources, unplaced)
+
+
+def import_opml(text: str | bytes, *, default_language: str | None = None) -> list[SourceConfig]:
+    """Every feed outline as a source (folders give the category); the first outline that cannot
+    be one raises :class:`OpmlError` (the lossless round trip of :func:`export_opml`)."""
+    result = place_outlines(read_outlines(text), default_language=default_language)
+    if result.unplaced:
+        raise OpmlError(str(result.unplaced[0]))
+    return result.sources

@@ -43,7 +43,7 @@ def describe_failure(failure: Failure, timeout_s: float, max_bytes: int = 0) -> 
     name = type(exc).__name__.lower()
     if isinstance(exc, TimeoutError | TCPTimedOutError) or "timeout" in name:
         return FetchFailure(f"fetch: timed out after {timeout_s:g} s")
-    if isinstance(exc, DNSLookupError) or "dnslookup" in name:
+    if isinstance(exc, DNSLookupError) or "dnslookup" in name or "cannotresolvehost" in name:
         return FetchFailure("fetch: DNS lookup failed; check the host name")
     if isinstance(exc, ConnectionRefusedError) or "connectionrefused" in name:
         return FetchFailure("fetch: connection refused")
@@ -60,6 +60,8 @@ def describe_failure(failure: Failure, timeout_s: float, max_bytes: int = 0) -> 
         )
     if "max redirections" in text.lower() or "redirect" in text.lower():
         return FetchFailure("fetch: too many redirects (redirect loop?)")
+    if text.startswith("robots.txt could not be read"):  # spiders.robots: 429, 5xx, no answer
+        return FetchFailure(f"fetch: {text[:200]}; nothing is fetched from this host until it can")
     if "robots.txt" in text.lower() or "forbidden by robots" in text.lower():
         return FetchFailure("fetch: forbidden by robots.txt")
     if (

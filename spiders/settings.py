@@ -1,10 +1,11 @@
 """The one place that speaks Scrapy's setting names: :class:`CrawlSettings` → Scrapy settings.
 
 HTTP hygiene, all from ``monitor.yaml`` ``crawl:``: a User-Agent naming the project and a contact
-URL; robots.txt obeyed; global and per-domain concurrency; AutoThrottle; a download delay; a body
-size cap (``max_body_bytes``, enforced while streaming and again after gzip/deflate/brotli
-decompression; a warning at half of it); timeouts; retries with exponential back-off (429 is not
-retried in the run: its ``Retry-After`` is honoured at the source level); at most 5 redirects.
+URL; robots.txt obeyed (:mod:`spiders.robots`: read before any other request to a host); global
+and per-domain concurrency; AutoThrottle; a download delay; a body size cap (``max_body_bytes``,
+enforced while streaming and again after gzip/deflate/brotli decompression; a warning at half of
+it); timeouts; retries with exponential back-off (429 is not retried in the run: its
+``Retry-After`` is honoured at the source level); at most 5 redirects.
 """
 
 from __future__ import annotations
@@ -14,6 +15,11 @@ from typing import Any
 from monitor.config import CrawlSettings
 
 MIDDLEWARE_PREFIX = "spiders.middlewares"
+# Scrapy's robots.txt middleware out, spiders.robots in its place (crawls and discovery fetches)
+ROBOTS_MIDDLEWARES: dict[str, int | None] = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "spiders.robots.RobotsMiddleware": 100,
+}
 
 
 def scrapy_settings(crawl: CrawlSettings, *, bare: bool = False) -> dict[str, Any]:
@@ -57,6 +63,7 @@ def scrapy_settings(crawl: CrawlSettings, *, bare: bool = False) -> dict[str, An
     settings["DOWNLOADER_MIDDLEWARES"] = {
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
         f"{MIDDLEWARE_PREFIX}.BackoffRetryMiddleware": 550,
+        **ROBOTS_MIDDLEWARES,
     }
     settings["RETRY_BACKOFF_BASE"] = crawl.retry_backoff_s
     settings["ITEM_PIPELINES"] = {"spiders.pipelines.StorePipeline": 300}

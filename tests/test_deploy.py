@@ -80,3 +80,5 @@ def test_compose_builds_one_image_and_requires_the_web_token() -> None:
     token = services["web"]["environment"]["MONITOR_WEB_TOKEN"]
     assert token.startswith("${MONITOR_WEB_TOKEN:?set MONITOR_WEB_TOKEN")
     assert "healthcheck" in services["web"]
+    # the web service's health is its /healthz (open without the token), not a page behind it
+    assert "http://127.0.0.1:8750/healthz" in " ".join(services["web"]["healthcheck"]["test"])

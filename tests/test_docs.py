@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,3 +60,25 @@ def _commands() -> Iterator[str]:
 @pytest.mark.parametrize("command", list(_commands()))
 def test_every_command_is_documented(command: str) -> None:
     assert f"`{command}" in README or f"{command}`" in README or f"{command} " in README, command
+
+
+def _variables_named_in_code() -> set[str]:
+    root = Path(__file__).resolve().parent.parent
+    files = [
+        *root.glob("monitor/**/*.py"),
+        *root.glob("spiders/*.py"),
+        *(p for p in (root / "deploy").iterdir() if p.is_file()),
+        *(p for p in (root / ".ci").iterdir() if p.is_file()),
+        root / "Makefile",
+    ]
+    names: set[str] = set()
+    for path in files:
+        names |= set(re.findall(r"\bMONITOR_[A-Z0-9]+(?:_[A-Z0-9]+)*\b", path.read_text("utf-8")))
+    return names - {"MONITOR_X", "MONITOR_X_FILE"}  # the placeholder in settings_sources' notes
+
+
+def test_every_environment_variable_is_documented() -> None:
+    names = _variables_named_in_code()
+    assert "MONITOR_WEB_TOKEN" in names
+    missing = sorted(name for name in names if name not in README)
+    assert not missing, f"README does not mention {missing}"

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from monitor.cli.context import AppContext, pass_app
 from monitor.errors import ExitCode
+from monitor.logging_setup import log_as_service
 
 
 def _root_params() -> dict[str, object]:
@@ -47,9 +48,7 @@ def run_cmd(
     from monitor.scheduler.daemon import Daemon, options_with_child_args
     from monitor.scheduler.jobs import RunOptions
 
-    root = logging.getLogger()
-    if root.level > logging.INFO:
-        root.setLevel(logging.INFO)  # a daemon logs its job starts and ends by default
+    log_as_service()  # a daemon logs its job starts and ends by default
     params = _root_params()
     if int(str(params.get("verbose") or 0)) < 2:
         logging.getLogger("apscheduler").setLevel(logging.WARNING)  # its per-run lines are noise

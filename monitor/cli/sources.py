@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from pydantic import ValidationError
@@ -13,9 +13,13 @@ from monitor.cli.context import AppContext, pass_app
 from monitor.config import SourceConfig, load_sources_file
 from monitor.db import sources as store
 from monitor.db.read import sources as read
-from monitor.errors import InputError, NotFoundError
+from monitor.errors import InputError, MonitorError, NotFoundError
 from monitor.languages import LANGUAGES
-from monitor.opml import export_opml, import_opml
+from monitor.opml import OutlineFacts, export_opml, place_outlines, read_outlines
+from monitor.urls import is_fetchable_link
+
+if TYPE_CHECKING:
+    from monitor.collect.discover import Document
 
 
 @click.group("sources")
@@ -53,7 +57,11 @@ def list_cmd(app: AppContext, enabled_only: bool) -> None:
 @click.option(
     "--kind", type=click.Choice(["rss", "atom", "sitemap", "listing"]), help="Skip autodiscovery."
 )
-@click.option("--language", type=click.Choice(LANGUAGES), default="en", show_default=True)
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    help="Default: as the feed declares it, else detected in its items.",
+)
 @click.option("--interval", "poll_interval_minutes", type=int, default=60, show_default=True)
 @click.option("--category", default="other", show_default=True)
 @click.option(
@@ -71,27 +79,49 @@ def add_cmd(
     url: str,
     name: str | None,
     kind: str | None,
-    language: str,
+    language: str | None,
     poll_interval_minutes: int,
     category: str,
     fetch_fulltext: bool | None,
     disabled: bool,
     timezone: str | None,
 ) -> None:
-    """Add a source. Given a site's page instead of a feed, finds its feeds (<link rel=alternate>)."""
-    feed_url, title = url, None
-    if kind is None:
-        from spiders.discover import discover_feeds  # Scrapy loads only when a page is fetched
+    """Add a source. Given a site's page instead of a feed, finds its feeds (<link rel=alternate>);
+    a news sitemap is recognised as one. Without --language, the feed's declared language is
+    taken, else the one its items are written in."""
+    feed_url, title, how = url, None, "given"
+    _refuse_known_url(app, url)
+    if kind is None or language is None:
+        # the parsers and Scrapy load only when something is fetched
+        from monitor.collect.discover import DiscoveryError
+        from spiders.discover import probe_source
 
-        found = discover_feeds(url, settings=app.config.settings.crawl)
-        if not found:
-            raise NotFoundError(
-                f"sources: no feed found at {url}; pass --kind listing to crawl the page itself"
-            )
-        first = found[0]
-        feed_url, kind, title = first.url, first.kind, first.title
-        for extra in found[1:]:
-            app.console.print(f"also found: {extra.url} ({extra.kind})")
+        try:
+            probe = probe_source(url, settings=app.config.settings.crawl, follow_feeds=kind is None)
+        except DiscoveryError as exc:
+            if kind is None:
+                raise
+            raise InputError(
+                f"sources: {exc}; pass --language to add it without fetching it"
+            ) from None
+        if kind is None:
+            if probe.kind is None:
+                raise NotFoundError(
+                    f"sources: no feed or sitemap found at {url}; "
+                    "pass --kind listing to crawl the page itself"
+                )
+            feed_url, kind = probe.url, probe.kind
+            for extra in probe.also:
+                app.console.print(f"also found: {extra.url} ({extra.kind})")
+        title = probe.title
+        if language is None:
+            language = probe.language.usable
+            if language is None:
+                raise InputError(
+                    f"sources: {feed_url}: {probe.language.problem()}; "
+                    f"pass --language {'|'.join(LANGUAGES)}"
+                )
+            how = probe.language.how
     try:
         cfg = SourceConfig(
             name=name or title or click.format_filename(feed_url.split("//", 1)[-1].split("/")[0]),
@@ -117,7 +147,13 @@ def add_cmd(
         if read.has_source_url(session, cfg.url):
             raise InputError(f"sources: {cfg.url} is already a source")
         store.add_source(session, cfg, origin="cli")
-    app.console.print(f"added {cfg.name!r}: {cfg.url} ({cfg.kind}, {cfg.language})")
+    app.console.print(f"added {cfg.name!r}: {cfg.url} ({cfg.kind}, language {cfg.language}: {how})")
+
+
+def _refuse_known_url(app: AppContext, url: str) -> None:
+    with app.db.session() as session:
+        if read.has_source_url(session, url):
+            raise InputError(f"sources: {url} is already a source")
 
 
 @sources_group.command("remove")
@@ -186,14 +222,50 @@ def import_cmd(app: AppContext, file: str | None) -> None:
 
 @sources_group.command("import-opml")
 @click.argument("file", type=click.File("rb"))
-@click.option("--language", type=click.Choice(LANGUAGES), help="For outlines without one.")
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    help="For outlines without one (default: each feed's own, fetched).",
+)
 @pass_app
 def import_opml_cmd(app: AppContext, file: Any, language: str | None) -> None:
-    """Merge an OPML subscription list into the archive (matched by name)."""
-    configs = import_opml(file.read(), default_language=language)
+    """Merge an OPML subscription list into the archive (matched by name). Outlines without a
+    language get their feed's (fetched: declared, else detected in its items); an outline that
+    cannot become a source is listed, the others are imported."""
+    outlines = read_outlines(file.read())
+    found: dict[str, OutlineFacts] = {}
+    unknown = [o.url for o in outlines if not o.language and is_fetchable_link(o.url)]
+    if language is None and unknown:
+        from spiders.discover import probe_feeds  # Scrapy loads only when feeds are fetched
+
+        app.err_console.print(f"fetching {len(unknown)} feed(s) to find their language …")
+        documents = probe_feeds(unknown, settings=app.config.settings.crawl)
+        found = {url: _outline_facts(doc) for url, doc in documents.items()}
+    result = place_outlines(outlines, default_language=language, found=found)
     with app.db.session() as session:
-        result = store.merge_sources(session, configs, origin="opml")
-    _report_merge(app, result)
+        merged = store.merge_sources(session, result.sources, origin="opml")
+    _report_merge(app, merged)
+    for problem in result.unplaced:
+        click.echo(f"not imported: {problem}", err=True)
+    if result.unplaced:
+        raise MonitorError(
+            f"opml: {len(result.unplaced)} of {len(outlines)} outline(s) not imported "
+            "(listed above); the others were"
+        )
+
+
+def _outline_facts(document: Document | str) -> OutlineFacts:
+    """What a fetched outline URL told (see :func:`spiders.discover.probe_feeds`)."""
+    if isinstance(document, str):
+        return OutlineFacts(
+            problem=f"could not fetch it to find its language ({document}); pass --language"
+        )
+    if document.kind is None:
+        return OutlineFacts(problem="it is a web page, not a feed or a sitemap")
+    language = document.language.usable
+    if language is None:
+        return OutlineFacts(kind=document.kind, problem=document.language.problem())
+    return OutlineFacts(language=language, kind=document.kind)
 
 
 @sources_group.command("export-opml")

@@ -153,6 +153,7 @@ def parse_feed(
         entries=entries,
         warnings=warnings + notes.lines(),
         link=str(channel.get("link") or ""),
+        language=clean_line(str(channel.get("language") or ""))[:35],
     )
 
 

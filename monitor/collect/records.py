@@ -41,6 +41,7 @@ class ParsedFeed:
     entries: list[FeedEntry]
     warnings: list[str] = field(default_factory=list)
     link: str = ""
+    language: str = ""  # as the feed declares it (<language>, xml:lang, dc:language), or ""
 
     @property
     def newest(self) -> datetime | None:

@@ -93,6 +93,13 @@ def finish_job_run(
     run.detail = {**(run.detail or {}), **detail}
 
 
+def beat_job_run(session: Session, run_id: int, at: datetime) -> None:
+    """Record that the (daemon's) run ``run_id`` is alive at ``at`` (``detail.heartbeat_at``)."""
+    run = session.get(JobRun, run_id)
+    if run is not None:
+        run.detail = {**(run.detail or {}), "heartbeat_at": at.isoformat()}
+
+
 def latest_job_runs(session: Session) -> dict[str, JobRun]:
     """The newest run of every job id."""
     newest = (

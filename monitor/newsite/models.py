@@ -72,6 +72,7 @@ class Outlet:
     description: str = ""
     feed_link_query: str = ""  # appended to article links in feeds, e.g. "utm_source=rss"
     arabic_forms: bool = False  # Persian pages print Arabic yeh/kaf (as windows-1256 sites do)
+    declares_language: bool = True  # False: feeds and pages do not say their language
     articles: list[Article] = field(default_factory=list)
 
     @property

@@ -54,7 +54,7 @@ def render_rss(
         "<channel>\n",
         f"<title>{escape(outlet.name)}</title>\n<link>{escape(home)}</link>\n",
         f"<description>{escape(outlet.description or outlet.name)}</description>\n",
-        f"<language>{outlet.language}</language>\n",
+        f"<language>{outlet.language}</language>\n" if outlet.declares_language else "",
         f'<atom:link rel="self" type="application/rss+xml" '
         f"href={quoteattr(base_url + feed_path(outlet.slug, 'rss'))}/>\n",
     ]
@@ -90,7 +90,7 @@ def render_rss1(
         f"<channel rdf:about={quoteattr(base_url + feed_path(outlet.slug, 'rss1'))}>\n",
         f"<title>{escape(outlet.name)}</title>\n<link>{escape(home)}</link>\n",
         f"<description>{escape(outlet.description or outlet.name)}</description>\n",
-        f"<dc:language>{outlet.language}</dc:language>\n",
+        f"<dc:language>{outlet.language}</dc:language>\n" if outlet.declares_language else "",
         "<items><rdf:Seq>\n",
         *(f"<rdf:li rdf:resource={quoteattr(link)}/>\n" for link in links),
         "</rdf:Seq></items>\n</channel>\n",
@@ -117,7 +117,9 @@ def render_atom(
     newest = max((a.last_change for a in articles), default=None)
     out = [
         prolog(declared_charset),
-        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{outlet.language}">\n',
+        '<feed xmlns="http://www.w3.org/2005/Atom"'
+        + (f' xml:lang="{outlet.language}"' if outlet.declares_language else "")
+        + ">\n",
         f"<title>{escape(outlet.name)}</title>\n",
         f"<subtitle>{escape(outlet.description or outlet.name)}</subtitle>\n",
         f"<id>{escape(self_url)}</id>\n",

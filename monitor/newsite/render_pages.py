@@ -98,8 +98,10 @@ def _page(
     outlet: Outlet, head: str, body: str, declared_charset: str | None, *, amp: bool = False
 ) -> str:
     html_attr = " ⚡" if amp else ""
+    if outlet.declares_language:
+        html_attr += f' lang="{outlet.language}"'
     return (
-        f'<!DOCTYPE html>\n<html{html_attr} lang="{outlet.language}" dir="{outlet.direction}">\n'
+        f'<!DOCTYPE html>\n<html{html_attr} dir="{outlet.direction}">\n'
         f"<head>\n{_meta_charset(declared_charset)}"
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"{head}<style>{_STYLE}</style>\n"

@@ -20,6 +20,10 @@ were handled: a digest whose due time passed while the daemon was down is sent o
 (within ``schedule.misfire_grace_s``; later than that it is skipped and its items ride with the
 next digest), never twice. Crawls need no memory: sources carry their own next due time.
 
+The main loop also records a heartbeat on the daemon's ``job_runs`` row (``detail.heartbeat_at``,
+every :func:`heartbeat_interval_s`: each tick, at most every 10 s), which the web app's
+``/healthz`` and ``/metrics`` read to tell whether a scheduler is alive.
+
 Signals: SIGTERM/SIGINT stop taking new jobs; a running crawl child is terminated at once (it
 closes its run cleanly on SIGTERM), a digest or upkeep child gets ``stop_wait_s`` to finish before
 it is terminated; then the daemon exits 0. SIGHUP, or a changed ``monitor.yaml``/``sources.yaml``
@@ -34,6 +38,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -62,6 +67,14 @@ from monitor.scheduler.jobs import (
 from monitor.schedules import parse_crontab, parse_schedule
 
 log = logging.getLogger(__name__)
+
+
+HEARTBEAT_MIN_S = 10.0
+
+
+def heartbeat_interval_s(tick_s: float) -> float:
+    """How often the daemon records its heartbeat: every tick, but no more than every 10 s."""
+    return max(tick_s, HEARTBEAT_MIN_S)
 
 
 class SchedulerError(MonitorError):
@@ -101,6 +114,7 @@ class Daemon:
         self._mtimes = _config_mtimes(config)
         self._daemon_run: int | None = None
         self._digest_jobs: dict[str, tuple[str, str]] = {}  # name → (schedule, time zone)
+        self._last_beat: float | None = None
         self.scheduler = BackgroundScheduler(
             timezone=config.settings.schedule.timezone,
             executors={
@@ -284,8 +298,29 @@ class Daemon:
             if closed:
                 log.warning("Closed job runs left by a stopped daemon count=%d", closed)
             self._daemon_run = q.start_job_run(
-                session, "daemon", now, {**ident, "config_dir": str(self.config.config_dir)}
+                session,
+                "daemon",
+                now,
+                {
+                    **ident,
+                    "config_dir": str(self.config.config_dir),
+                    "heartbeat_s": heartbeat_interval_s(self.options.tick_s),
+                    "heartbeat_at": datetime.now(UTC).isoformat(),
+                },
             )
+
+    def beat(self) -> None:
+        """Show the daemon is alive (``/healthz`` and ``/metrics`` read it): the wall-clock time,
+        whatever clock the jobs run on; at most once per :func:`heartbeat_interval_s`."""
+        now = time.monotonic()
+        due = self._last_beat is None or now - self._last_beat >= heartbeat_interval_s(
+            self.options.tick_s
+        )
+        if self._daemon_run is None or not due:
+            return
+        with self.runner.db.session() as session:
+            q.beat_job_run(session, self._daemon_run, datetime.now(UTC))
+        self._last_beat = now
 
     def _unregister_daemon(self, status: str) -> None:
         if self._daemon_run is None:
@@ -307,6 +342,10 @@ class Daemon:
         return previous
 
     def tick(self) -> None:
+        try:
+            self.beat()
+        except Exception:  # a busy archive must not stop the schedule
+            log.warning("Heartbeat not recorded", exc_info=True)
         if self._reload.is_set() or self.config_changed():
             self._reload.clear()
             self.reload()

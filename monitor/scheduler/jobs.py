@@ -90,14 +90,31 @@ def decide(
     return Decision("run", due)
 
 
-def _counts(output: dict[str, Any]) -> str:
-    """``key=value`` for the numeric fields of a child's JSON summary (for the end log line)."""
-    parts = [
-        f"{k}={v}"
-        for k, v in output.items()
-        if isinstance(v, int | float) and not isinstance(v, bool)
-    ]
-    return " ".join(parts[:12])
+# LogRecord attributes a count must not overwrite (``extra=`` refuses them)
+_RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "job",
+    "run",
+    "status",
+    "exit_code",
+    "duration_s",
+    "ts",
+    "level",
+    "logger",
+    "msg",
+}
+
+
+def _counts(output: dict[str, Any]) -> dict[str, int | float]:
+    """The numeric fields of a child's JSON summary (for the end log line), at most 12."""
+    counts: dict[str, int | float] = {}
+    for key, value in output.items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            counts[key if key not in _RESERVED else f"result_{key}"] = value
+        if len(counts) == 12:
+            break
+    return counts
 
 
 class JobRunner:
@@ -171,8 +188,15 @@ class JobRunner:
             result.status,
             result.exit_code,
             result.duration_s,
-            counts,
-            extra={"job": job_id, "run": run_id, "status": result.status, "counts": counts},
+            " ".join(f"{k}={v}" for k, v in counts.items()),
+            extra={
+                "job": job_id,
+                "run": run_id,
+                "status": result.status,
+                "exit_code": result.exit_code,
+                "duration_s": round(result.duration_s, 3),
+                **counts,
+            },
         )
 
     def _record_skip(self, job_id: str, reason: str, extra: dict[str, Any] | None = None) -> None:

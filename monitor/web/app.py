@@ -53,6 +53,7 @@ from monitor.search.highlight import Highlighter, explanation_terms
 from monitor.templating import make_environment, override_dir, qs
 from monitor.web.actions import crawl_running, start_source_crawl
 from monitor.web.chart import theme_chart
+from monitor.web.ops import OpsEndpoints
 from monitor.web.security import (
     AUTH_COOKIE,
     CSRF_COOKIE,
@@ -659,14 +660,16 @@ def create_app(
     address served on (default ``web.host``), answered besides loopback names and
     ``web.allowed_hosts``. ``child_env``: the environment of crawls started from the pages."""
     state = ArchiveApp(config, db, env=env, child_env=child_env)
+    ops = OpsEndpoints(config, db)
     web = config.settings.web
     app = Starlette(
-        routes=state.routes(),
+        routes=state.routes() + ops.routes(),
         middleware=[
             Middleware(
                 HostCheckMiddleware, allowed=allowed_hosts(web.allowed_hosts, bind_host or web.host)
             ),
             Middleware(SecurityHeadersMiddleware),
+            ops.gate(),
             Middleware(AuthMiddleware, auth=state.auth),
         ],
     )

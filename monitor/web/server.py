@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from monitor.config import AppConfig
 from monitor.db.engine import Database
 from monitor.errors import ExitCode, MonitorError
+from monitor.logging_setup import log_as_service
 from monitor.web.security import MAKE_ONE_HINT, allowed_hosts, token_weakness
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,8 @@ def serve(
             "list the names clients use in web.allowed_hosts",
             host,
         )
-    log.info("Serving archive host=%s port=%s", host, port)
+    log_as_service()  # start-up and access lines by default, in the CLI's format (text or JSON)
+    log.info("Serving archive host=%s port=%s", host, port, extra={"host": host, "port": port})
     app = create_app(config, db, bind_host=host, env=env, child_env=child_env)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    # log_config=None: uvicorn's lines go through the root handler, not a set-up of its own
+    uvicorn.run(app, host=host, port=port, log_level="info", log_config=None, proxy_headers=False)

@@ -85,13 +85,16 @@ def offset_for(fake_now: datetime) -> float:
 
 
 class DaemonProcess:
-    """``python -m monitor --config DIR -v run …`` as a real process."""
+    """``python -m monitor --config DIR -v run …`` as a real process (``options``: the global
+    options before ``run``, ``-v`` unless given)."""
 
-    def __init__(self, cdir: Path, log_path: Path, *args: str) -> None:
+    def __init__(
+        self, cdir: Path, log_path: Path, *args: str, options: tuple[str, ...] = ("-v",)
+    ) -> None:
         self.log_path = log_path
         self._log = log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "monitor", "--config", str(cdir), "-v", "run", *args],
+            [sys.executable, "-m", "monitor", "--config", str(cdir), *options, "run", *args],
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -121,8 +124,10 @@ class DaemonProcess:
 
 
 @contextmanager
-def daemon(cdir: Path, log_path: Path, *args: str) -> Iterator[DaemonProcess]:
-    d = DaemonProcess(cdir, log_path, *args)
+def daemon(
+    cdir: Path, log_path: Path, *args: str, options: tuple[str, ...] = ("-v",)
+) -> Iterator[DaemonProcess]:
+    d = DaemonProcess(cdir, log_path, *args, options=options)
     try:
         yield d
     finally:
