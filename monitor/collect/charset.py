@@ -14,7 +14,10 @@ Order of evidence:
    windows-1252) — is decoded and scored by how much the result looks like running text in one
    script (letter-frequency model for Russian and Persian/Arabic, penalties for control
    characters, C1 codes, mixed case inside words and replacement characters). A declared charset
-   gets a small bonus so that it wins ties.
+   gets a small bonus so that it wins ties. For a single-byte code page every byte is one
+   character, so the score is a sum over byte values: it is computed from one count of the
+   sample's bytes (shared by every candidate) and a table per code page
+   (:class:`_ByteScorer`), instead of character by character.
 
 The function never raises: the worst case is a lossy decode with replacement characters.
 """
@@ -23,6 +26,9 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
 
 _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']", re.I)
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
@@ -105,48 +111,114 @@ def declared_charsets(body: bytes, content_type: str = "") -> list[str]:
     return out
 
 
+# per-character score terms, in units of 1/40 (every weight below is a multiple of it)
+_UNIT = 40
+_MIXED_WORD = 120  # scripts mixed inside one word: a wrong code page
+
+
+def _char_terms(ch: str) -> tuple[str, int, int, int, int, int]:
+    """What one character adds to :func:`_score`: ``(script, points, letter, cyrillic, arabic,
+    bad)``, ``script`` "" for a non-letter, ``points`` in units of 1/40."""
+    o = ord(ch)
+    if ch.isalpha():
+        script = "c" if 0x0400 <= o <= 0x04FF else "l" if o < 0x250 else "o"
+        if 0x0400 <= o <= 0x04FF:
+            return script, _RU_FREQ.get(ch, 0) - (24 if ch.isupper() else 0), 1, 1, 0, 0
+        if 0x0600 <= o <= 0x06FF or 0xFB50 <= o <= 0xFEFF:
+            return script, 60 if ch in _FA_COMMON else 8, 1, 0, 1, 0
+        if o < 0x250:
+            return script, 20 if o < 0x80 else -12, 1, 0, 0, 0
+        return script, -40, 1, 0, 0, 0
+    if 0x80 <= o <= 0x9F or ch == "\ufffd" or (o < 0x20 and ch not in "\r\n\t"):
+        return "", 0, 0, 0, 0, 1
+    if not (ch.isspace() or ch.isdigit() or ch.isascii()) and ch not in _OK_SYMBOLS:
+        return "", -28, 0, 0, 0, 0  # typographic punctuation is fine, odd symbols are suspicious
+    return "", 0, 0, 0, 0, 0
+
+
+def _combine(points: int, letters: int, cyr: int, arab: int, bad: int) -> float:
+    non_latin = max(cyr, arab)
+    mixed = min(cyr, arab)
+    score = (points - _MIXED_WORD * mixed) / _UNIT - 5.0 * bad
+    if letters:
+        score += 2.0 * non_latin / letters
+    return score
+
+
 def _score(text: str) -> float:
     """Higher is more like real text in one script."""
     if not text:
         return 0.0
-    score = 0.0
-    letters = 0
-    cyr = arab = latin = 0
-    bad = 0
+    points = letters = cyr = arab = bad = 0
     prev = ""  # script of the previous character when it was a letter
     for ch in text:
-        o = ord(ch)
-        if ch.isalpha():
-            letters += 1
-            script = "c" if 0x0400 <= o <= 0x04FF else "l" if o < 0x250 else "o"
+        script, p, letter, c, a, b = _char_terms(ch)
+        if script:
             if prev and script != prev:
-                score -= 3.0  # scripts mixed inside one word: a wrong code page
+                points -= _MIXED_WORD
             prev = script
-            if 0x0400 <= o <= 0x04FF:
-                cyr += 1
-                score += _RU_FREQ.get(ch, 0) / 40.0
-                if ch.isupper():
-                    score -= 0.6
-            elif 0x0600 <= o <= 0x06FF or 0xFB50 <= o <= 0xFEFF:
-                arab += 1
-                score += 1.5 if ch in _FA_COMMON else 0.2
-            elif o < 0x250:
-                latin += 1
-                score += 0.5 if o < 0x80 else -0.3
-            else:
-                score -= 1.0
-            continue
-        prev = ""
-        if 0x80 <= o <= 0x9F or ch == "\ufffd" or (o < 0x20 and ch not in "\r\n\t"):
-            bad += 1
-        elif not (ch.isspace() or ch.isdigit() or ch.isascii()) and ch not in _OK_SYMBOLS:
-            score -= 0.7  # typographic punctuation is fine, odd symbols are suspicious
-    non_latin = max(cyr, arab)
-    mixed = min(cyr, arab)
-    score -= 3.0 * mixed + 5.0 * bad
-    if letters:
-        score += 2.0 * non_latin / letters
-    return score
+        else:
+            prev = ""
+        points += p
+        letters += letter
+        cyr += c
+        arab += a
+        bad += b
+    return _combine(points, letters, cyr, arab, bad)
+
+
+@dataclass(frozen=True)
+class _ByteScorer:
+    """:func:`_score` of a single-byte code page's decoding, from the counts of byte values:
+    the terms of each byte's character, and the letters of different scripts side by side
+    (counted on the bytes mapped to their script)."""
+
+    terms: tuple[tuple[int, int, int, int, int], ...]  # per byte value
+    scripts: bytes  # translate table: byte → its character's script (b"." for a non-letter)
+
+    def score(self, sample: bytes, counts: Counter[int]) -> float:
+        if not sample:
+            return 0.0
+        points = letters = cyr = arab = bad = 0
+        for byte, n in counts.items():
+            p, letter, c, a, b = self.terms[byte]
+            points += n * p
+            letters += n * letter
+            cyr += n * c
+            arab += n * a
+            bad += n * b
+        scripts = sample.translate(self.scripts)
+        for pair in (b"cl", b"lc", b"co", b"oc", b"lo", b"ol"):
+            points -= _MIXED_WORD * scripts.count(pair)  # two distinct bytes never overlap
+        return _combine(points, letters, cyr, arab, bad)
+
+
+@cache
+def _byte_scorer(codec: str) -> _ByteScorer | None:
+    """The scorer for ``codec`` when it maps every byte to one character, else None."""
+    try:
+        chars = bytes(range(256)).decode(codec, "replace")
+    except LookupError:
+        return None
+    if len(chars) != 256:
+        return None
+    terms = [_char_terms(ch) for ch in chars]
+    return _ByteScorer(
+        terms=tuple(t[1:] for t in terms),
+        scripts=bytes(ord(t[0] or ".") for t in terms),
+    )
+
+
+def _score_decoded(sample: bytes, codec: str, counts: Counter[int]) -> float:
+    """:func:`_score` of ``sample`` decoded with ``codec`` (undecodable bytes replaced)."""
+    scorer = _byte_scorer(codec)
+    if scorer is not None:
+        return scorer.score(sample, counts)
+    try:
+        decoded = sample.decode(codec)
+    except UnicodeDecodeError:
+        decoded = sample.decode(codec, "replace")
+    return _score(decoded)
 
 
 def decode_bytes(
@@ -174,14 +246,11 @@ def decode_bytes(
     candidates += [
         c for c in (normalise_charset(f) for f in FALLBACKS) if c and c not in candidates
     ]
+    counts = Counter(sample)
     for codec in candidates:
         if codec in ("utf-8", "ascii") or not _ascii_compatible(codec):
             continue
-        try:
-            decoded = sample.decode(codec)
-        except UnicodeDecodeError:
-            decoded = sample.decode(codec, "replace")
-        score = _score(decoded) * (1.02 if codec in declared else 1.0)
+        score = _score_decoded(sample, codec, counts) * (1.02 if codec in declared else 1.0)
         if best is None or score > best[0]:
             best = (score, codec)
     codec = best[1] if best else "windows-1252"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import random
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.collect.charset import decode_bytes
+from monitor.collect.charset import _score, _score_decoded, decode_bytes
 from monitor.collect.dates import judge_date
 from monitor.collect.discover import feeds_in_document, find_feed_links
 from monitor.collect.feeds import parse_feed
@@ -54,6 +56,25 @@ def test_feed_with_wrong_or_missing_charset_decodes(text: str, codec: str, decla
         content_type=f"text/xml; charset={declared}" if declared else "text/xml",
     )
     assert feed.entries[0].title == text
+
+
+@pytest.mark.parametrize(
+    "codec", ["windows-1251", "koi8-r", "windows-1252", "windows-1256", "iso-8859-5", "cp866"]
+)
+def test_charset_score_from_byte_counts_equals_score_of_the_decoded_text(codec: str) -> None:
+    rng = random.Random(codec)
+    mixed = "Mixed ЛАТИНИЦА and сМеШаНнЫй Café «№5» — ok…\x01\r\n"
+    samples = [
+        (RU + " " + mixed).encode("windows-1251", "replace") * 3,
+        (FA + " " + RU).encode("windows-1256", "replace"),
+        RU.encode("koi8-r"),
+        "Café in München, naïve résumé".encode("cp1252"),
+        bytes(rng.randrange(256) for _ in range(5000)),
+        b"x",
+    ]
+    for sample in samples:
+        expected = _score(sample.decode(codec, "replace"))
+        assert _score_decoded(sample, codec, Counter(sample)) == pytest.approx(expected)
 
 
 def test_decode_plain_text_keeps_latin() -> None:
