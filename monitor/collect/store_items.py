@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from monitor.collect.records import CollectedItem
 from monitor.db.items import add_revision, get_item_for_entry, insert_item
 from monitor.db.models import Item
-from monitor.dedup.text import prepare_body
+from monitor.dedup.text import strip_boilerplate
 from monitor.identity import content_fingerprint, title_key
+from monitor.textnorm import normalise
 
 Outcome = Literal["new", "revised", "known"]
 
@@ -30,8 +31,14 @@ def _text_of(item: CollectedItem) -> str:
     return item.entry.text or item.entry.summary
 
 
+def fingerprint_body(text: str) -> str:
+    """The body a content fingerprint is taken of: ``prepare_body(text).body`` (boilerplate
+    removed, normalised) without the shingles and numbers that only folding needs."""
+    return normalise(strip_boilerplate(text))
+
+
 def _fingerprint(title: str, text: str) -> str:
-    return content_fingerprint(title, prepare_body(text).body)
+    return content_fingerprint(title, fingerprint_body(text))
 
 
 def store_collected(

@@ -17,12 +17,14 @@ from monitor.collect.collector import Collector
 from monitor.collect.crawl import _run_status, make_job
 from monitor.collect.records import ArticleRecord, CollectedItem, FeedEntry, SourceJob
 from monitor.collect.stages import default_stages
+from monitor.collect.store_items import fingerprint_body
 from monitor.collect.tally import NOT_REACHED
 from monitor.config import AppConfig, CrawlSettings, Settings, SourceConfig, load_config
 from monitor.db.engine import Database
 from monitor.db.models import CrawlRunSource, FetchState, Item, Source
 from monitor.db.runs import fetch_state, select_sources, start_run
 from monitor.db.sources import add_source
+from monitor.dedup.text import prepare_body
 from monitor.identity import entry_key
 from monitor.newsite import demo_outlets, generate_outlets
 from monitor.paths import shipped_config_dir
@@ -216,3 +218,15 @@ def test_sources_never_reached_are_skipped_without_failure_or_back_off(db: Datab
         due_now = select_sources(s, due_only=True, now=datetime.now(UTC))
         assert unreached.source_id in {src.id for src, _ in due_now}
         assert done.source_id not in {src.id for src, _ in due_now}
+
+
+def test_fingerprint_body_is_the_body_folding_prepares() -> None:
+    texts = [
+        "MOSCOW, March 1 (TASS) – Talks on the transit corridor.\nSource: TASS\nRead more: news",
+        "МОСКВА, 3 июня. /ТАСС/. Ёлка у МИД России.\n\nЧитайте также: другое",
+        "به گزارش ایرنا، وزیر امور خارجه كتاب را دید.\nانتهای پیام",
+        "",
+        *(a.text for o in demo_outlets() for a in o.articles[:3]),
+    ]
+    for text in texts:
+        assert fingerprint_body(text) == prepare_body(text).body
