@@ -85,6 +85,7 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
 _MAX_ROUNDS = 4
+_SPACE_OR_CONTROL = re.compile(r"[\x00-\x1f]|\s")  # \s: what str.isspace() calls white space
 
 # The Public Suffix List as bundled with tldextract: no download, no cache file.
 _PSL = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
@@ -252,7 +253,7 @@ def strip_tracking(url: str) -> str:
 
 def is_fetchable_link(url: str) -> bool:
     """True for absolute http(s) URLs with a host; false for javascript:, data:, mailto:, junk."""
-    if not url or any(ch.isspace() or ord(ch) < 32 for ch in url.strip()):
+    if not url or _SPACE_OR_CONTROL.search(url.strip()):
         return False
     try:
         parts = urlsplit(url.strip())

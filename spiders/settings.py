@@ -67,5 +67,5 @@ def scrapy_settings(crawl: CrawlSettings, *, bare: bool = False) -> dict[str, An
     }
     settings["RETRY_BACKOFF_BASE"] = crawl.retry_backoff_s
     settings["ITEM_PIPELINES"] = {"spiders.pipelines.StorePipeline": 300}
-    settings["CONCURRENT_ITEMS"] = 16
+    settings["CONCURRENT_ITEMS"] = 1
     return settings

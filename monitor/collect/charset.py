@@ -36,6 +36,8 @@ _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
 
 FALLBACKS = ("utf-8", "windows-1251", "koi8-r", "windows-1252", "windows-1256")
 MOSTLY_UTF8 = 3  # valid multi-byte characters per invalid sequence, at least
+_UTF8_LEADS = bytes(range(0xC2, 0xF5))
+_UTF8_CONTINUATIONS = bytes(range(0x80, 0xC0))
 
 # relative frequencies (per mille) of the commonest letters in Russian and Persian news prose
 _RU_FREQ = dict(
@@ -167,14 +169,18 @@ def _score(text: str) -> float:
     return _combine(points, letters, cyr, arab, bad)
 
 
+_SCRIPT_BIT = {"": 0, "c": 1, "l": 2, "o": 4}
+_TWO_SCRIPTS = (3, 5, 6)
+
+
 @dataclass(frozen=True)
 class _ByteScorer:
     """:func:`_score` of a single-byte code page's decoding, from the counts of byte values:
     the terms of each byte's character, and the letters of different scripts side by side
-    (counted on the bytes mapped to their script)."""
+    (counted on the bytes mapped to their script's bit)."""
 
     terms: tuple[tuple[int, int, int, int, int], ...]  # per byte value
-    scripts: bytes  # translate table: byte → its character's script (b"." for a non-letter)
+    scripts: bytes  # translate table: byte → its character's script bit (0 for a non-letter)
 
     def score(self, sample: bytes, counts: Counter[int]) -> float:
         if not sample:
@@ -187,10 +193,14 @@ class _ByteScorer:
             cyr += n * c
             arab += n * a
             bad += n * b
+        # each letter's script as one bit: two neighbours OR-ed together show two bits exactly
+        # when both are letters of different scripts
         scripts = sample.translate(self.scripts)
-        for pair in (b"cl", b"lc", b"co", b"oc", b"lo", b"ol"):
-            points -= _MIXED_WORD * scripts.count(pair)  # two distinct bytes never overlap
-        return _combine(points, letters, cyr, arab, bad)
+        size = len(scripts) - 1
+        pairs = int.from_bytes(scripts[:-1], "big") | int.from_bytes(scripts[1:], "big")
+        neighbours = pairs.to_bytes(size, "big")
+        mixed_words = sum(neighbours.count(two_bits) for two_bits in _TWO_SCRIPTS)
+        return _combine(points - _MIXED_WORD * mixed_words, letters, cyr, arab, bad)
 
 
 @cache
@@ -205,7 +215,7 @@ def _byte_scorer(codec: str) -> _ByteScorer | None:
     terms = [_char_terms(ch) for ch in chars]
     return _ByteScorer(
         terms=tuple(t[1:] for t in terms),
-        scripts=bytes(ord(t[0] or ".") for t in terms),
+        scripts=bytes(_SCRIPT_BIT[t[0]] for t in terms),
     )
 
 
@@ -260,6 +270,14 @@ def decode_bytes(
 def mostly_utf8(body: bytes) -> str | None:
     """``body`` decoded as UTF-8 with replacement characters when it is mostly valid UTF-8
     (see the module docstring), else None."""
+    # Quick no: a valid multi-byte character has a lead byte and at least one continuation
+    # byte, and a lead byte outside one is an invalid sequence of its own. With fewer than
+    # 3/4 as many continuation bytes as lead bytes, fewer than MOSTLY_UTF8 (3) valid characters
+    # per invalid sequence are possible (text in a single-byte code page is mostly lead bytes).
+    leads = len(body) - len(body.translate(None, _UTF8_LEADS))
+    continuations = len(body) - len(body.translate(None, _UTF8_CONTINUATIONS))
+    if (MOSTLY_UTF8 + 1) * continuations < MOSTLY_UTF8 * leads:
+        return None
     text = body.decode("utf-8", "replace")
     broken = text.count("\ufffd") - body.count("\ufffd".encode())  # one per invalid sequence
     if broken <= 0:

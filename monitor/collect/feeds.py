@@ -125,11 +125,11 @@ def parse_feed(
     typed = str(parsed.get("version") or "").startswith("atom")
     notes = _Notes()
     entries: list[FeedEntry] = []
-    for raw in entries_raw[:max_entries]:
-        try:
-            with py_warnings.catch_warnings():
-                # feedparser warns when `updated*` falls back to `published*`; we ask for both
-                py_warnings.simplefilter("ignore", DeprecationWarning)
+    with py_warnings.catch_warnings():
+        # feedparser warns when `updated*` falls back to `published*`; we ask for both
+        py_warnings.simplefilter("ignore", DeprecationWarning)
+        for raw in entries_raw[:max_entries]:
+            try:
                 entry = _to_entry(
                     raw,
                     feed_url=feed_url,
@@ -139,11 +139,11 @@ def parse_feed(
                     typed=typed,
                     notes=notes,
                 )
-        except Exception as exc:  # one odd entry never loses the others
-            warnings.append(f"entry skipped: {type(exc).__name__}: {str(exc)[:200]}")
-            continue
-        if entry is not None:
-            entries.append(entry)
+            except Exception as exc:  # one odd entry never loses the others
+                warnings.append(f"entry skipped: {type(exc).__name__}: {str(exc)[:200]}")
+                continue
+            if entry is not None:
+                entries.append(entry)
     if codec not in ("utf-8", "ascii"):
         log.debug("Feed decoded url=%s codec=%s", feed_url, codec)
     title = _title(channel.get("title"), channel.get("title_detail"), typed=typed)
@@ -239,6 +239,9 @@ def _to_entry(
     typed: bool,
     notes: _Notes,
 ) -> FeedEntry | None:
+    # a plain dict reads faster; the keys asked for are feedparser's own names, which its
+    # dict's aliases (and its `updated` → `published` fallback, asked for last) do not change
+    raw = dict(raw)
     link = _pick_link(raw, feed_url, base)
     title_c = _title(raw.get("title"), raw.get("title_detail"), typed=typed)
     summary_c = _body(raw.get("summary"), raw.get("summary_detail"), typed=typed)

@@ -31,9 +31,11 @@ from html.parser import HTMLParser
 log = logging.getLogger(__name__)
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+# runs of white space, each to become one space; a lone space (nothing to replace) is not matched,
+# which spares the replacement at every word of running text
+_SPACES = re.compile(r" [ \t\r\f\v\u00a0]+|[\t\r\f\v\u00a0][ \t\r\f\v\u00a0]*")
 _BLANKS = re.compile(r"\n\s*\n+")
-_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
+_HTML_SPACE = re.compile(r" [ \t\n\r\f]+|[\t\n\r\f][ \t\n\r\f]*")
 _PUNCT_START = re.compile(r"^[,.;:!?)\]}»”’]")
 _ENDS_WITH_STOP = re.compile(r"[,.;:!?]\s*$")
 

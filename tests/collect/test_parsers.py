@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.collect.charset import _score, _score_decoded, decode_bytes
+from monitor.collect.charset import MOSTLY_UTF8, _score, _score_decoded, decode_bytes, mostly_utf8
 from monitor.collect.dates import judge_date
 from monitor.collect.discover import feeds_in_document, find_feed_links
 from monitor.collect.feeds import parse_feed
@@ -75,6 +75,21 @@ def test_charset_score_from_byte_counts_equals_score_of_the_decoded_text(codec: 
     for sample in samples:
         expected = _score(sample.decode(codec, "replace"))
         assert _score_decoded(sample, codec, Counter(sample)) == pytest.approx(expected)
+
+
+def test_mostly_utf8_quick_refusal_agrees_with_counting() -> None:
+    rng = random.Random(5)
+    utf8, cp1251 = RU.encode("utf-8"), RU.encode("windows-1251")
+    for _ in range(300):
+        parts = [
+            rng.choice([utf8, cp1251, b"ascii ", bytes([rng.randrange(256)])]) for _ in range(8)
+        ]
+        body = b"".join(parts)
+        text = body.decode("utf-8", "replace")
+        broken = text.count("\ufffd") - body.count("\ufffd".encode())
+        valid = len(text) - len(text.encode("ascii", "ignore")) - text.count("\ufffd")
+        expected = text if broken > 0 and valid >= MOSTLY_UTF8 * broken else None
+        assert mostly_utf8(body) == expected
 
 
 def test_decode_plain_text_keeps_latin() -> None:
