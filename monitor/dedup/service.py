@@ -91,9 +91,9 @@ def split(database: Database, story_id: int, item_ids: Sequence[int]) -> int:
         items = [session.get(Item, i) for i in wanted]
         moved = [it for it in items if it is not None]
         lead = min(moved, key=lambda it: (db.item_time(it), it.id))
-        new_story = db.create_story(session, lead, db.item_time(lead))
+        new_story = db.create_story(session, lead, db.item_time(lead))  # its id
         for it in moved:
-            it.story_id = new_story.id
+            it.story_id = new_story
             it.story_role = "lead" if it is lead else "copy"
             it.story_reason = {
                 "signal": "split" if it is lead else "manual",
@@ -103,7 +103,7 @@ def split(database: Database, story_id: int, item_ids: Sequence[int]) -> int:
             }
             db.record_event(
                 session,
-                story_id=new_story.id,
+                story_id=new_story,
                 item_id=it.id,
                 signal="split",
                 role=it.story_role,
@@ -116,6 +116,6 @@ def split(database: Database, story_id: int, item_ids: Sequence[int]) -> int:
                 keep.story_role = "lead"
                 story.lead_item_id = keep.id
         db.refresh_story(session, story_id)
-        db.refresh_story(session, new_story.id)
-        log.info("Split story=%s items=%s new_story=%s", story_id, wanted, new_story.id)
-        return new_story.id
+        db.refresh_story(session, new_story)
+        log.info("Split story=%s items=%s new_story=%s", story_id, wanted, new_story)
+        return new_story

@@ -169,8 +169,8 @@ class FoldStage:
         self.window.add(doc)
         self._seen = max(self._seen or 0, item.id)
         if evidence is None or story_id is None:
-            story = db.create_story(session, item, doc.time)
-            self._attach(session, item, story.id, "lead", None)
+            new_story = db.create_story(session, item, doc.time)
+            self._attach(session, item, new_story, "lead", None)
             ctx.stats["fold/new_story"] += 1
             return
         self._attach(session, item, story_id, role, evidence)
@@ -340,22 +340,23 @@ class FoldStage:
 
     def _choose_lead(self, session: Session, story_id: int) -> None:
         """The most complete item among the earliest copies of the lead becomes the lead."""
-        story = session.get(Story, story_id)
-        if story is None or story.lead_item_id is None:
+        lead_id = db.story_lead_id(session, story_id)
+        if lead_id is None:
             return
         session.flush()
         members = {m.id: m for m in db.story_lead_rows(session, story_id)}
-        group = [m for m in members.values() if _root(m.id, members) == story.lead_item_id]
+        group = [m for m in members.values() if _root(m.id, members) == lead_id]
         if len(group) < 2:
             return
         earliest = min(m.time for m in group)
         early = [m for m in group if m.time <= earliest + timedelta(hours=LEAD_EARLY_HOURS)]
         pick = min(early, key=lambda m: (-m.length, m.time, m.id))
-        if pick.id == story.lead_item_id:
+        if pick.id == lead_id:
             return
-        old_lead = session.get(Item, story.lead_item_id)
+        story = session.get(Story, story_id)
+        old_lead = session.get(Item, lead_id)
         new_lead = session.get(Item, pick.id)
-        if old_lead is None or new_lead is None:
+        if story is None or old_lead is None or new_lead is None:
             return
         reason = dict(new_lead.story_reason or {})
         old_lead.story_role = "copy"
