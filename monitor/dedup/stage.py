@@ -149,7 +149,10 @@ class FoldStage:
     def process(self, session: Session, item: Item, ctx: StageContext) -> None:
         if item.relevant is False:
             return
-        session.flush()
+        if inspect(item).pending:
+            session.flush()
+        # The item's own pending changes (the judge's) are written with its story, in one
+        # UPDATE: nothing matching reads from the database is about this item's row.
         with session.no_autoflush:  # each step flushes what the next one reads
             self._fold(session, item, ctx)
         session.flush()  # the next item's queries see this one's story
