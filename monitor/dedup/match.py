@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from monitor.config import DedupSettings
@@ -97,7 +98,7 @@ class Doc:
     names: frozenset[str] = frozenset()  # name skeletons (see monitor.dedup.anchors)
     dates: frozenset[str] = frozenset()  # calendar dates named in the text, MM-DD
 
-    @property
+    @cached_property
     def all_numbers(self) -> frozenset[str]:
         return self.body.numbers | self.title_numbers
 
@@ -169,10 +170,12 @@ def _same_language(a: Doc, b: Doc) -> bool:
     return a.language is None or b.language is None or a.language == b.language
 
 
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+def _jaccard(a: frozenset[str], b: frozenset[str], inter: int | None = None) -> float:
+    """``inter``: the size of their intersection, when counted already."""
     if not a or not b:
         return 0.0
-    inter = len(a & b)
+    if inter is None:
+        inter = len(a & b)
     return inter / (len(a) + len(b) - inter)
 
 
@@ -199,14 +202,25 @@ def title_similarity(a: Doc, b: Doc) -> float:
     return _jaccard(a.title_words, b.title_words)
 
 
+def shared_shingles(new: Doc, old: Doc) -> int:
+    """How many text shingles the two items share (both comparisons need it: count it once)."""
+    return len(new.body.shingles & old.body.shingles)
+
+
 def compare_copy(
-    new: Doc, old: Doc, settings: DedupSettings, stats: WindowStats | None = None
+    new: Doc,
+    old: Doc,
+    settings: DedupSettings,
+    stats: WindowStats | None = None,
+    *,
+    shared: int | None = None,
 ) -> Evidence | None:
-    """Evidence that ``new`` is a copy of ``old``, or None."""
+    """Evidence that ``new`` is a copy of ``old``, or None (``shared``: their
+    :func:`shared_shingles`, when counted already)."""
     if not _same_language(new, old):
         return None
     a, b = new.body.shingles, old.body.shingles
-    inter = len(a & b)
+    inter = len(a & b) if shared is None else shared
     if new.informative and old.informative:
         small, large = (new, old) if len(a) <= len(b) else (old, new)
         jac = inter / (len(a) + len(b) - inter)
@@ -299,9 +313,15 @@ def _number_weight(nums: frozenset[str], stats: WindowStats | None) -> float:
 
 
 def compare_related(
-    new: Doc, old: Doc, settings: DedupSettings, stats: WindowStats | None = None
+    new: Doc,
+    old: Doc,
+    settings: DedupSettings,
+    stats: WindowStats | None = None,
+    *,
+    shared: int | None = None,
 ) -> Evidence | None:
-    """Evidence that ``new`` reports the same event as ``old`` (not a copy), or None."""
+    """Evidence that ``new`` reports the same event as ``old`` (not a copy), or None
+    (``shared``: as for :func:`compare_copy`)."""
     hours = _hours_apart(new, old)
     if hours > settings.related_window_hours:
         return None
@@ -331,7 +351,7 @@ def compare_related(
 
     if same:
         title = _dice(new.title_terms, old.title_terms)
-        text = _jaccard(new.body.shingles, old.body.shingles)
+        text = _jaccard(new.body.shingles, old.body.shingles, shared)
         templated = text >= TEMPLATE_JACCARD and not _numbers_compatible(
             new.all_numbers, old.all_numbers
         )

@@ -34,7 +34,15 @@ from sqlalchemy.orm import Session
 from monitor.config import DedupSettings
 from monitor.db import stories as db
 from monitor.db.models import Item, Story
-from monitor.dedup.match import Doc, Evidence, best, compare_copy, compare_related, make_doc
+from monitor.dedup.match import (
+    Doc,
+    Evidence,
+    best,
+    compare_copy,
+    compare_related,
+    make_doc,
+    shared_shingles,
+)
 from monitor.dedup.minhash import MinHasher, to_bytes
 from monitor.dedup.window import WindowIndex
 from monitor.identity import content_fingerprint
@@ -273,8 +281,17 @@ class FoldStage:
         }
         docs = [self.window.docs[i] for i in found if i in allowed]
         stats = self.window.stats
-        copies = [e for d in docs if (e := compare_copy(doc, d, s, stats))]
-        related = [e for d in docs if (e := compare_related(doc, d, s, stats))]
+        shared = [shared_shingles(doc, d) for d in docs]
+        copies = [
+            e
+            for d, n in zip(docs, shared, strict=True)
+            if (e := compare_copy(doc, d, s, stats, shared=n))
+        ]
+        related = [
+            e
+            for d, n in zip(docs, shared, strict=True)
+            if (e := compare_related(doc, d, s, stats, shared=n))
+        ]
         self._bridges = _bridges(copies + related, allowed)
         if (top := best(copies)) is not None:
             return "copy", top, allowed[top.matched_item_id]
