@@ -166,6 +166,7 @@ class ItemDetail:
     declared_language: str | None  # the feed's language, else the source's: the matcher's hint
     tags: tuple[TagRecord, ...] = ()
     story_title: str | None = None
+    date_text: str | None = None  # the source's date string when it was not a readable date
 
 
 # --------------------------------------------------------------------------- stories

@@ -32,6 +32,8 @@ class FeedEntry:
     language: str | None = None
     published_at: datetime | None = None
     date_quality: DateQuality = "missing"
+    # the date as the source wrote it, kept when it could not be read as a real date
+    date_text: str | None = None
     arrived_via: ArrivedVia = "feed"
 
 

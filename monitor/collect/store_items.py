@@ -71,6 +71,7 @@ def store_collected(
         declared_language=declared_language,
         published_at=published_at,
         date_quality=quality,
+        date_text=entry.date_text if quality == entry.date_quality else None,
         first_seen_at=now,
         updated_at=now,
         arrived_via=entry.arrived_via,

@@ -261,6 +261,8 @@ class Item(Base):
     published_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
     # ok | missing | future | implausible | unparseable
     date_quality: Mapped[str] = mapped_column(String(16), default="ok")
+    # the source's own date string when it could not be read as a plausible date
+    date_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # the time lists sort on: publication when plausible, else first seen (computed by the database)
     sort_at: Mapped[datetime] = mapped_column(Computed(SORT_AT_SQL), index=True)

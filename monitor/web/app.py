@@ -308,6 +308,7 @@ class ArchiveApp:
             else "",
             hl=hl,
             story_title=detail.story_title,
+            date_text=detail.date_text,
         )
 
     def story_page(self, request: Request) -> Response:
