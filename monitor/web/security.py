@@ -389,12 +389,13 @@ def safe_next(value: str | None) -> str:
     return value
 
 
-PUBLIC_PATHS = ("/login", "/static/")
+# a saved search's feed: its random token in the path is the credential (a private feed URL)
+PUBLIC_PATHS = ("/login", "/static/", "/searches/feed/")
 
 
 class AuthMiddleware:
-    """With a token configured, every path except the login form and CSS needs a session or the
-    token in a header; wrong header tokens count against the client like wrong logins."""
+    """With a token configured, every path except the login form, CSS and script, and saved-search
+    feeds (their own token is in the path) needs a session or the token in a header; wrong header tokens count against the client like wrong logins."""
 
     def __init__(self, app: ASGIApp, auth: WebAuth) -> None:
         self.app = app
