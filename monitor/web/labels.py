@@ -8,7 +8,6 @@ label is stored with the reader's name as its reviewer and applied at once, exac
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -33,7 +32,6 @@ class LabelActions:
     def __init__(self, app: ArchiveApp) -> None:
         self.app = app
         self._fold: FoldStage | None = None
-        self._lock = threading.Lock()  # one label at a time: a label may move reports
 
     def fold(self) -> FoldStage:
         """The fold stage that puts a report labelled relevant into a story (built once)."""
@@ -51,10 +49,9 @@ class LabelActions:
             return self.app.failed(request, "web: label must be relevant or not_relevant", 400)
         reviewer = self.app.reader_name(request)
         try:
-            with self._lock:
-                label_relevance(
-                    self.app.db, item_id, RELEVANCE[kind], reviewer=reviewer, fold=self.fold()
-                )
+            label_relevance(
+                self.app.db, item_id, RELEVANCE[kind], reviewer=reviewer, fold=self.fold()
+            )
         except MonitorError as exc:
             return self.app.failed(request, str(exc), 400)
         return self.app.done(request, form, kind, f"/items/{item_id}", label=kind)
@@ -77,8 +74,7 @@ class LabelActions:
             return self.app.failed(request, "web: a report is always its own story", 400)
         reviewer = self.app.reader_name(request)
         try:
-            with self._lock:
-                label_pair(self.app.db, item_id, other, PAIRS[kind], reviewer=reviewer)
+            label_pair(self.app.db, item_id, other, PAIRS[kind], reviewer=reviewer)
         except MonitorError as exc:
             return self.app.failed(request, str(exc), 400)
         return self.app.done(request, form, kind, f"/items/{item_id}", label=kind, other=other)

@@ -162,7 +162,7 @@ class SavedSearchPages:
             )
         try:
             if query:
-                parse_query(query, max_length=MAX_QUERY_LENGTH + 500)
+                parse_query(query, max_length=MAX_QUERY_LENGTH)  # as the feed will
         except QuerySyntaxError as exc:
             return self.app.failed(request, f"web: {exc}", 400)
         mode = str(form.get("mode") or "none")

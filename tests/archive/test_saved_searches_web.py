@@ -160,6 +160,7 @@ def test_a_subscription_becomes_a_recipient_and_can_end(client: TestClient, db: 
         ({"name": "x", "q": "rail", "mode": "digest", "email": "nope"}, "subscription"),
         ({"name": "x", "q": "rail", "mode": "digest", "email": "a@b.org", "schedule": "never"}, ""),
         ({"name": "x", "q": "rail", "mode": "weekly"}, "mode must be"),
+        ({"name": "x", "q": "rail " * 99, "source": "Caspian Wire"}, "long"),  # with its filter
     ],
 )
 def test_bad_forms_are_refused_with_the_reason(
