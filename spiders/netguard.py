@@ -27,7 +27,7 @@ from typing import Any, Self
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from scrapy.resolver import CachingHostnameResolver
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.address import IPv4Address, IPv6Address
@@ -163,7 +163,7 @@ class RefusedLookupMiddleware:
     before the retry middleware, so a refusal is not retried)."""
 
     def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> None:
-        if not isinstance(exception, DNSLookupError):
+        if not isinstance(exception, DNSLookupError | CannotResolveHostError):
             return None
         resolver = installed_resolver()
         host = (urlparse_cached(request).hostname or "").lower().removesuffix(".")
