@@ -42,6 +42,7 @@ from pydantic import (
 from monitor import settings_sources as sources
 from monitor.errors import ConfigError, ConfigProblem, QuerySyntaxError
 from monitor.languages import Language
+from monitor.netguard import Network, parse_networks
 from monitor.paths import shipped_config_dir
 from monitor.schedules import parse_crontab, parse_schedule
 
@@ -178,10 +179,25 @@ class CrawlSettings(_Model):
     extract_workers: int = Field(
         1, ge=0, le=8, description="Processes extracting article text; 0 = in the crawl process"
     )
+    allow_networks: list[str] = Field(
+        default_factory=list,
+        description="CIDRs of non-public networks that may be fetched (intranet, loopback)",
+    )
+
+    @field_validator("allow_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        parse_networks(value)
+        return [text.strip() for text in value]
 
     @property
     def resolved_user_agent(self) -> str:
         return self.user_agent.replace("{contact_url}", self.contact_url)
+
+    @property
+    def allowed_networks(self) -> tuple[Network, ...]:
+        """``allow_networks`` parsed (validated when the settings were read)."""
+        return parse_networks(self.allow_networks)
 
 
 class RelevanceSettings(_Model):

@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "monitor.paths",
             "monitor.textnorm",
             "monitor.urls",
+            "monitor.netguard",
             "monitor.languages",
             "monitor.logging_setup",
             "monitor.templating",
