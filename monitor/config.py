@@ -176,6 +176,11 @@ class CrawlSettings(_Model):
     backoff_max_hours: int = Field(24, ge=1, description="Back-off never exceeds this")
     run_time_limit_s: int = Field(1800, ge=10, description="A crawl child running longer is killed")
     max_items_per_source: int = Field(500, ge=1, description="Entries read per feed per run")
+    max_article_fetches_per_source: int = Field(
+        100,
+        ge=1,
+        description="Article pages fetched per source per run; the rest wait for the next run",
+    )
     extract_workers: int = Field(
         1, ge=0, le=8, description="Processes extracting article text; 0 = in the crawl process"
     )

@@ -48,7 +48,11 @@ class CrawlRunning(CrawlError):
     """Another crawl of the same archive is under way."""
 
 
-STALE_MARGIN_S = 600  # a run on another host counts as live this long past the time limit
+STALE_MARGIN_S = 600
+# totals of the summary that the crawl_runs row has no column for (its sources' rows tell them)
+SUMMARY_ONLY = frozenset(
+    {"sources_skipped", "sources_partial", "attached_items"}
+)  # a run on another host counts as live this long past the time limit
 
 
 class CrawlEngine(Protocol):
@@ -82,6 +86,8 @@ class CrawlSummary:
     timings: dict[str, float] = field(default_factory=dict)
     sources: list[SourceOutcome] = field(default_factory=list)
     sources_skipped: int = 0  # not reached: the crawl was stopped early
+    sources_partial: int = 0  # reached, but article pages failed or entries were not stored
+    attached_items: int = 0  # article texts attached to items stored with their feed text
 
     @property
     def all_failed(self) -> bool:
@@ -124,7 +130,7 @@ def _run_status(totals: dict[str, Any]) -> str:
         return "empty"
     if totals["sources_failed"] == totals["sources_total"]:
         return "failed"
-    if totals["sources_failed"] or totals["sources_skipped"]:
+    if totals["sources_failed"] or totals["sources_skipped"] or totals["sources_partial"]:
         return "partial"
     return "ok"
 
@@ -206,9 +212,13 @@ def run_crawl(
                 run_id,
                 finished_at=datetime.now(UTC),
                 status=status,
-                stats={"timings": timings, "stages": dict(collector.writer.ctx.stats)},
+                stats={
+                    "timings": timings,
+                    "stages": dict(collector.writer.ctx.stats),
+                    "attached_items": totals["attached_items"],
+                },
                 message=message,
-                **{k: v for k, v in totals.items() if k != "sources_skipped"},
+                **{k: v for k, v in totals.items() if k not in SUMMARY_ONLY},
             )
     with db.session() as session:
         results = run_outcomes(session, run_id)
