@@ -160,8 +160,10 @@ class FoldStage:
             item.content_hash = content_fingerprint(item.title, doc.body.body)
         self._load_window(session, doc)
         self._signature(session, doc, fresh=item.story_id is None)
-        if item.story_id is not None:  # a revision: keep its story, refresh the index
-            self.window.add(doc)
+        if item.story_id is not None:  # a revision
+            if self._regroup(session, item, doc, ctx):
+                return
+            self.window.add(doc)  # keep its story, refresh the index
             db.refresh_story(session, item.story_id)
             ctx.stats["fold/revised"] += 1
             return
@@ -191,6 +193,37 @@ class FoldStage:
             evidence.signal,
             evidence.similarity,
         )
+
+    def _regroup(self, session: Session, item: Item, doc: Doc, ctx: StageContext) -> bool:
+        """A revised item alone in its story (typically stored with its feed's teaser, its
+        article text attached later) is matched again as a new item would be: when its new
+        text finds its story elsewhere, its own story is merged into that one. An item that
+        shares its story with others keeps it. Returns whether the item moved."""
+        own = item.story_id
+        if own is None or db.story_member_ids(session, own) != {item.id}:
+            return False
+        self.window.remove(item.id)  # matched as a new item: not against its earlier text
+        role, evidence, story_id = self._decide(session, item, doc)
+        self.window.add(doc)
+        if evidence is None or story_id is None or story_id == own:
+            return False
+        db.merge_story(
+            session,
+            into=story_id,
+            other=own,
+            item_id=evidence.matched_item_id,
+            matched_item_id=item.id,
+            similarity=evidence.similarity,
+            detail={"signal": evidence.signal, "why": "matched again with its new text"},
+        )
+        self._attach(session, item, story_id, role, evidence)
+        merged = self._merge_bridged(session, item, story_id)
+        if role == "copy":
+            self._choose_lead(session, story_id)
+        db.refresh_story(session, story_id)
+        ctx.stats["fold/regrouped"] += 1
+        ctx.stats["fold/merged"] += merged
+        return True
 
     # ------------------------------------------------------------------ matching
 
