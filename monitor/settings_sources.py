@@ -47,7 +47,11 @@ LEGACY_NAMES = {
     "MONITOR_WEB_TOKEN": "web.token",
 }
 # MONITOR_* variables that are not settings (so they are never reported as unknown)
-OTHER_VARIABLES = ("MONITOR_CONFIG_DIR", "MONITOR_TEST_POSTGRES_URL")
+OTHER_VARIABLES = (
+    "MONITOR_CONFIG_DIR",
+    "MONITOR_TEST_POSTGRES_URL",
+    "MONITOR_TEST_REDIS_URL",
+)
 
 
 def env_name(key: str) -> str:
