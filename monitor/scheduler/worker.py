@@ -219,7 +219,10 @@ class Worker:
                     self.stop.wait(self.options.block_s)
                     continue
                 if taken:
-                    self.crawl(taken)
+                    try:
+                        self.crawl(taken)
+                    except RedisError as exc:  # the entries return after the visibility timeout
+                        log.warning("Frontier not reachable to settle a batch error=%s", exc)
                     idle_since = time.monotonic()
                 elif (
                     self.options.exit_when_idle_s is not None
