@@ -100,9 +100,9 @@ def write_config(
     return db
 
 
-def stored(db: Database) -> set[tuple[Any, ...]]:
+def stored(db: Database) -> tuple[set[tuple[Any, ...]], set[frozenset[str]]]:
     """What was stored, independent of ids and timing: per item its source, identity, content
-    fingerprint and relevance, and the fingerprints of the story it was folded into."""
+    fingerprint and relevance; and the stories as sets of their items' (source, entry key)."""
     with db.session() as s:
         rows = s.execute(
             select(
@@ -110,13 +110,11 @@ def stored(db: Database) -> set[tuple[Any, ...]]:
             ).join(Source, Source.id == Item.source_id)
         ).all()
     members: dict[Any, set[str]] = {}
-    for _url, _key, fp, _rel, story in rows:
+    for url, key, _fp, _rel, story in rows:
         if story is not None:
-            members.setdefault(story, set()).add(fp or "")
-    return {
-        (url, key, fp, rel, tuple(sorted(members.get(story, set()))))
-        for url, key, fp, rel, story in rows
-    }
+            members.setdefault(story, set()).add(f"{url} {key}")
+    items = {(url, key, fp, rel) for url, key, fp, rel, _story in rows}
+    return items, {frozenset(m) for m in members.values()}
 
 
 def span_s(db: Database) -> float:
@@ -233,15 +231,15 @@ def main() -> int:
             f"{len(outlets)} feeds x {args.items} item(s), {args.latency_s * 1000:.0f} ms latency, "
             f"{args.concurrency} concurrent requests per worker, batches of {args.batch}"
         )
-        reference, single_s, feeds = run_single(site, args.postgres, tmp, args)
+        (reference, ref_stories), single_s, feeds = run_single(site, args.postgres, tmp, args)
         print(
             f"single process (monitor crawl): {single_s:6.1f} s  {feeds / single_s:7.1f} feeds/s  "
-            f"{len(reference)} items"
+            f"{len(reference)} items in {len(ref_stories)} stories"
         )
         base_rate = None
         ok = True
         for n in args.workers:
-            items, seconds = run_workers(n, site, args.postgres, args.redis, tmp, args)
+            (items, stories), seconds = run_workers(n, site, args.postgres, args.redis, tmp, args)
             rate = feeds / seconds
             base_rate = base_rate or rate
             same = items == reference
@@ -250,6 +248,7 @@ def main() -> int:
                 f"{n} worker(s):                   {seconds:6.1f} s  {rate:7.1f} feeds/s  "
                 f"x{rate / base_rate:4.2f}  items identical to one process: {'yes' if same else 'NO'}"
                 + ("" if same else f" ({len(items ^ reference)} differ)")
+                + f"; stories {len(stories)}, {len(stories & ref_stories)} of them as in one process"
             )
     return 0 if ok else 1
 
