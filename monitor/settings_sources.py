@@ -50,7 +50,11 @@ LEGACY_NAMES = {
 # short names whose value is a comma-separated list rather than JSON
 COMMA_LISTS = {"MONITOR_ALLOW_NETWORKS": "crawl.allow_networks"}
 # MONITOR_* variables that are not settings (so they are never reported as unknown)
-OTHER_VARIABLES = ("MONITOR_CONFIG_DIR", "MONITOR_TEST_POSTGRES_URL")
+OTHER_VARIABLES = (
+    "MONITOR_CONFIG_DIR",
+    "MONITOR_TEST_POSTGRES_URL",
+    "MONITOR_TEST_REDIS_URL",
+)
 
 
 def env_name(key: str) -> str:

@@ -45,6 +45,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("local news site", ("monitor.newsite",)),
     ("storage", ("monitor.db",)),
+    ("crawl frontier", ("monitor.frontier",)),
     ("item stages", ("monitor.pipeline",)),
     ("relevance", ("monitor.relevance",)),
     ("dedup", ("monitor.dedup",)),

@@ -141,18 +141,24 @@ def run_crawl(
     *,
     engine: CrawlEngine,
     source_names: Sequence[str] | None = None,
+    source_ids: Sequence[int] | None = None,
     due_only: bool = False,
     fulltext: bool = True,
     trigger: str = "cli",
     progress: Progress | None = None,
     stages: Sequence[ItemStage] | None = None,
+    exclusive: bool = True,
 ) -> CrawlSummary:
-    """Crawl the chosen sources once, in this process (see the module docstring)."""
+    """Crawl the chosen sources once, in this process (see the module docstring).
+    ``source_ids``: the enabled ones among these sources; ``exclusive=False``: a worker's crawl,
+    which runs beside other workers' (:func:`~monitor.db.crawl_guard.claim_crawl_run`)."""
     crawl = config.settings.crawl
     now = datetime.now(UTC)
     started = time.perf_counter()
     with db.session() as session:
-        rows = select_sources(session, names=source_names, due_only=due_only, now=now)
+        rows = select_sources(
+            session, names=source_names, ids=source_ids, due_only=due_only, now=now
+        )
         if source_names:
             missing = sorted(set(source_names) - {src.name for src, _ in rows})
             if missing and not due_only:
@@ -161,7 +167,8 @@ def run_crawl(
                 )
         jobs = [make_job(src, state, crawl) for src, state in rows]
         options = {
-            "sources": list(source_names or []),
+            "sources": list(source_names or ())
+            or ([src.name for src, _ in rows] if source_ids is not None else []),
             "due_only": due_only,
             "fulltext": fulltext,
         }
@@ -173,6 +180,7 @@ def run_crawl(
             sources_total=len(jobs),
             now=now,
             stale_after_s=crawl.run_time_limit_s + STALE_MARGIN_S,
+            exclusive=exclusive,
         )
     for closed in claim.closed:
         log.warning("Closed crawl run left running by a dead process run=%d", closed)
