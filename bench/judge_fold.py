@@ -42,6 +42,7 @@ from monitor.db.models import DedupBand, DedupSignature, Item, ItemTag, Source, 
 from monitor.dedup import stage as fold_module  # noqa: E402
 from monitor.dedup.stage import FoldStage, doc_from_row  # noqa: E402
 from monitor.dedup.text import prepare_body  # noqa: E402
+from monitor.explanation import explanation_to_json  # noqa: E402
 from monitor.identity import content_fingerprint, title_key  # noqa: E402
 from monitor.pipeline import StageContext  # noqa: E402
 from monitor.relevance.matcher import Matcher  # noqa: E402
@@ -237,7 +238,7 @@ def _fill(database: Database, matcher: Matcher, gen: Generator, size: int, per_d
                         "updated_at": when,
                         "relevant": True,
                         "score": judgement.score,
-                        "explanation": judgement.explanation,
+                        "explanation": explanation_to_json(judgement.explanation),
                         "content_hash": content_fingerprint(
                             rep["title"], prepare_body(rep["text"]).body
                         ),
