@@ -42,12 +42,16 @@ from monitor.db.models import DedupBand, DedupSignature, Item, ItemTag, Source, 
 from monitor.dedup import stage as fold_module  # noqa: E402
 from monitor.dedup.stage import FoldStage, doc_from_row  # noqa: E402
 from monitor.dedup.text import prepare_body  # noqa: E402
+from monitor.dedup.vocabulary import CopyVocabulary  # noqa: E402
 from monitor.explanation import explanation_to_json  # noqa: E402
 from monitor.identity import content_fingerprint, title_key  # noqa: E402
 from monitor.pipeline import StageContext  # noqa: E402
 from monitor.relevance.matcher import Matcher  # noqa: E402
 from monitor.relevance.stage import JudgeStage, judge_item, tag_values  # noqa: E402
 from monitor.relevance.topic import load_topic  # noqa: E402
+
+VOCABULARY = CopyVocabulary.shipped()
+OUTLETS = VOCABULARY.outlets
 
 END = datetime(2025, 6, 1, tzinfo=UTC)
 PAIR = {
@@ -167,7 +171,7 @@ def _fill(database: Database, matcher: Matcher, gen: Generator, size: int, per_d
     span = timedelta(days=max(1.0, size / per_day))
     reports: list[dict[str, Any]] = []
     rows, tags, sigs, bands, stories = [], [], [], [], []
-    fold = FoldStage(settings)
+    fold = FoldStage(settings, vocabulary=VOCABULARY)
     captured: list[dict[str, Any]] = []
     original = story_db.save_signature
 
@@ -240,9 +244,9 @@ def _fill(database: Database, matcher: Matcher, gen: Generator, size: int, per_d
                         "score": judgement.score,
                         "explanation": explanation_to_json(judgement.explanation),
                         "content_hash": content_fingerprint(
-                            rep["title"], prepare_body(rep["text"]).body
+                            rep["title"], prepare_body(rep["text"], OUTLETS).body, OUTLETS
                         ),
-                        "title_key": title_key(rep["title"]),
+                        "title_key": title_key(rep["title"], OUTLETS),
                         "story_id": story_id,
                         "story_role": role,
                         "story_reason": {"signal": "new_story" if role == "lead" else role},
@@ -279,7 +283,7 @@ def _fill(database: Database, matcher: Matcher, gen: Generator, size: int, per_d
                     themes=frozenset(t.value for t in values if t.kind == "theme"),
                     entities=frozenset(t.value for t in values if t.kind == "entity"),
                 )
-                fold._signature(session, doc_from_row(row, settings))
+                fold._signature(session, doc_from_row(row, settings, VOCABULARY))
                 kw = captured.pop()
                 sigs.append(
                     {
@@ -320,7 +324,7 @@ def measure(size: int, queries: int, per_day: int, seed: int) -> dict[str, float
         reports = _fill(database, matcher, gen, size, per_day)
         built = time.perf_counter() - t0
         judge = JudgeStage(matcher)
-        fold = FoldStage(DedupSettings())
+        fold = FoldStage(DedupSettings(), vocabulary=VOCABULARY)
         ctx = StageContext(stats=Counter())
         timings: list[float] = []
         cpu: list[float] = []
@@ -350,8 +354,10 @@ def measure(size: int, queries: int, per_day: int, seed: int) -> dict[str, float
                 date_quality="ok",
                 first_seen_at=when,
                 updated_at=when,
-                content_hash=content_fingerprint(rep["title"], prepare_body(rep["text"]).body),
-                title_key=title_key(rep["title"]),
+                content_hash=content_fingerprint(
+                    rep["title"], prepare_body(rep["text"], OUTLETS).body, OUTLETS
+                ),
+                title_key=title_key(rep["title"], OUTLETS),
             )
             session.add(item)
             session.flush()
