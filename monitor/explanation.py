@@ -52,14 +52,13 @@ class Evidence(NamedTuple):
         return {"term": self.term, "form": self.form, "where": self.where, "snippet": self.snippet}
 
 
-@dataclass(frozen=True, slots=True)
-class TermCount:  # (not a named tuple: ``count`` would hide tuple.count)
+class TermCount(NamedTuple):
     """How often one form of a side's (or a bilateral) term was matched, in the title or body."""
 
     term: str
     form: str
     where: Literal["title", "body"]
-    count: int
+    count: int  # type: ignore[assignment]  # the field hides tuple.count, which nothing uses
 
 
 class Point(NamedTuple):

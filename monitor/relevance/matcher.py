@@ -190,6 +190,7 @@ class Matcher:
         self.exclude: list[tuple[str, Node, float | None]] = [
             (r.name, parse_query(r.query), r.points) for r in topic.rules.exclude
         ]
+        self._a, self._b = self.side_names
         self._both = frozenset(self.side_names)
         self._list_min = topic.negatives.list_mention.min_countries
         self._list_factor = topic.negatives.list_mention.factor
@@ -306,14 +307,13 @@ class Matcher:
 
     def _is_list(self, found: _Found, s: int) -> bool:
         """Whether segment ``s`` names enough countries (both sides included) to be a list."""
-        a, b = self.side_names
         named = found.seg_sides.get(s, _NO_SIDES)
         countries = found.seg_countries.get(s, _NO_COUNTRIES)
-        return len(countries) + (a in named) + (b in named) >= self._list_min
+        return len(countries) + (self._a in named) + (self._b in named) >= self._list_min
 
     def _pair(self, named: dict[str, float]) -> float:
         """The weaker side's weight when a segment names both sides, else 0."""
-        a, b = self.side_names
+        a, b = self._a, self._b
         if a in named and b in named:
             return min(named[a], named[b])
         return 0.0
@@ -323,12 +323,13 @@ class Matcher:
         w = self.topic.weights
         tsides = found.seg_sides.get(0, _NO_SIDES)
         tbilateral = 0 in found.seg_bilateral
+        tpair = self._pair(tsides)
         title_points = 0.0
         reason = ""
         if tbilateral:
             title_points, reason = w.title_bilateral, "title_bilateral"
-        elif self._pair(tsides):
-            title_points, reason = w.title_pair * self._pair(tsides), "title_pair"
+        elif tpair:
+            title_points, reason = w.title_pair * tpair, "title_pair"
         elif tsides:
             title_points, reason = w.title_one_side * max(tsides.values()), "title_one_side"
             both = self._both
@@ -347,7 +348,7 @@ class Matcher:
                 tally.penalties.append(self._list_penalty(doc, 0, found))
                 title_points *= self._list_factor
             tally.points.append(Point(reason, "title", round(title_points, 3)))
-        return title_points, bool(tbilateral or self._pair(tsides))
+        return title_points, bool(tbilateral or tpair)
 
     def _score_body(self, doc: Document, found: _Found, tally: _Tally, any_pair: bool) -> float:
         """Points of body sentences and paragraphs (only sentences naming a side or a bilateral
