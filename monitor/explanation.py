@@ -26,6 +26,7 @@ Version 1 (the current one)::
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal, NamedTuple
@@ -237,8 +238,11 @@ def explanation_to_json(e: Explanation) -> dict[str, Any]:
 
 # -------------------------------------------------------------------------------- from JSON
 
-# unknown keys are ignored (a stdlib dataclass's default), lists become tuples
-_ADAPTER: TypeAdapter[Explanation] = TypeAdapter(Explanation)
+@functools.cache
+def _adapter() -> TypeAdapter[Explanation]:
+    """Built on first use (building it costs more than importing this module). Unknown keys are
+    ignored (a stdlib dataclass's default); lists become tuples."""
+    return TypeAdapter(Explanation)
 
 
 def explanation_from_json(raw: object) -> Explanation:
@@ -253,7 +257,7 @@ def explanation_from_json(raw: object) -> Explanation:
             f"stored explanation has {found}, this monitor reads version {EXPLANATION_VERSION}"
         )
     try:
-        return _ADAPTER.validate_python(dict(raw))
+        return _adapter().validate_python(dict(raw))
     except ValidationError as exc:
         first = exc.errors()[0]
         key = ".".join(str(p) for p in first["loc"]) or "(top level)"
