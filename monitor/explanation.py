@@ -238,6 +238,7 @@ def explanation_to_json(e: Explanation) -> dict[str, Any]:
 
 # -------------------------------------------------------------------------------- from JSON
 
+
 @functools.cache
 def _adapter() -> TypeAdapter[Explanation]:
     """Built on first use (building it costs more than importing this module). Unknown keys are
