@@ -46,6 +46,7 @@ from monitor import settings_sources as sources
 from monitor.errors import ConfigError, ConfigProblem, QuerySyntaxError
 from monitor.identity import Outlets
 from monitor.languages import Language
+from monitor.netguard import Network, parse_networks
 from monitor.paths import shipped_config_dir
 from monitor.schedules import parse_crontab, parse_schedule
 
@@ -204,13 +205,33 @@ class CrawlSettings(_Model):
     backoff_max_hours: int = Field(24, ge=1, description="Back-off never exceeds this")
     run_time_limit_s: int = Field(1800, ge=10, description="A crawl child running longer is killed")
     max_items_per_source: int = Field(500, ge=1, description="Entries read per feed per run")
+    max_article_fetches_per_source: int = Field(
+        100,
+        ge=1,
+        description="Article pages fetched per source per run; the rest wait for the next run",
+    )
     extract_workers: int = Field(
         1, ge=0, le=8, description="Processes extracting article text; 0 = in the crawl process"
     )
+    allow_networks: list[str] = Field(
+        default_factory=list,
+        description="CIDRs of non-public networks that may be fetched (intranet, loopback)",
+    )
+
+    @field_validator("allow_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        parse_networks(value)
+        return [text.strip() for text in value]
 
     @property
     def resolved_user_agent(self) -> str:
         return self.user_agent.replace("{contact_url}", self.contact_url)
+
+    @property
+    def allowed_networks(self) -> tuple[Network, ...]:
+        """``allow_networks`` parsed (validated when the settings were read)."""
+        return parse_networks(self.allow_networks)
 
 
 class RelevanceSettings(_Model):
@@ -554,6 +575,43 @@ class ScheduleSettings(_Model):
         return value
 
 
+class QueueSettings(_Model):
+    """The shared crawl frontier (Redis) that ``monitor worker`` processes pull sources from."""
+
+    url: str | None = Field(
+        None,
+        description="redis://HOST:6379/0: workers crawl; null: `monitor run` crawls by itself",
+    )
+    key_prefix: str = Field("monitor", min_length=1, description="Prefix of every Redis key")
+    visibility_timeout_s: int = Field(
+        300, ge=5, le=86_400, description="A dead worker's sources return after this long"
+    )
+    batch_sources: int = Field(25, ge=1, le=1000, description="Sources a worker crawls at once")
+    standby_poll_s: float = Field(
+        5.0, gt=0, le=20, description="How often a standby scheduler tries to become the leader"
+    )
+    drain_s: float = Field(
+        60.0, ge=0, description="On SIGTERM a worker's crawl gets this long to finish"
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        scheme = value.split("://", 1)[0].lower() if "://" in value else ""
+        if scheme not in ("redis", "rediss", "unix"):
+            raise ValueError(
+                "expected a Redis URL such as redis://127.0.0.1:6379/0 (or rediss://, unix://)"
+            )
+        return value
+
+    @property
+    def enabled(self) -> bool:
+        return self.url is not None
+
+
 class RetentionSettings(_Model):
     irrelevant_days: int | None = Field(
         None, ge=1, description="Delete irrelevant items older than this"
@@ -578,6 +636,7 @@ class Settings(_Model):
     web: WebSettings = WebSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     retention: RetentionSettings = RetentionSettings()
+    queue: QueueSettings = QueueSettings()
 
     @field_validator("database_url")
     @classmethod

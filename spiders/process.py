@@ -74,3 +74,13 @@ def crawl_sources(
         extract_workers=crawl.extract_workers,
     )
     process.start(stop_after_crawl=True, install_signal_handlers=True)
+
+
+def preload() -> None:
+    """Import Scrapy and the collection spider now, without starting Twisted's reactor, so that
+    processes forked from this one to crawl (``monitor worker``) start at once."""
+    import scrapy.crawler  # noqa: F401
+
+    import spiders.collect  # noqa: F401
+
+    assert not reactor_used(), "the reactor must not run in a process that forks crawls"

@@ -147,7 +147,12 @@ def _config(cdir: Path, tmp: Path, site: NewsSite) -> str:
         "data_dir": str(tmp / "data"),
         "outbox_dir": str(tmp / "outbox"),
         "topic": f"topics/{TOPIC.name}",
-        "crawl": {"obey_robots_txt": False, "autothrottle": False, "retries": 0},
+        "crawl": {
+            "obey_robots_txt": False,
+            "autothrottle": False,
+            "retries": 0,
+            "allow_networks": ["127.0.0.0/8"],  # the local news site
+        },
         "digest": {"title": "China–Russia monitor"},
         "recipients": [{"name": "desk", "address": "desk@example.org", "backfill_days": 2}],
     }

@@ -269,7 +269,10 @@ def show_cmd(app: AppContext, item_id: int, fmt: str) -> None:
         raise NotFoundError(f"archive: no item {item_id}; find ids with `monitor search`")
     record, explanation = detail.record, detail.explanation
     if fmt == "json":
-        data = record.to_dict() | {"explanation": stored_to_json(explanation)}
+        data = record.to_dict() | {
+            "explanation": stored_to_json(explanation),
+            "date_text": detail.date_text,
+        }
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     lines = [
@@ -277,6 +280,7 @@ def show_cmd(app: AppContext, item_id: int, fmt: str) -> None:
         f"source:     {record.source} ({record.language or '?'})",
         f"published:  {record.published_at.isoformat() if record.published_at else '-'}",
         f"first seen: {record.first_seen_at.isoformat()}",
+        *([f"date given: {detail.date_text!r} (not a readable date)"] if detail.date_text else []),
         f"url:        {record.url}",
         f"canonical:  {record.canonical_url}",
         f"relevant:   {'yes' if record.relevant else 'no'} (score {record.score})",

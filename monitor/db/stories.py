@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from monitor.db.labels import pair_constraints
@@ -191,15 +191,30 @@ def folded_between(session: Session, lo: datetime, hi: datetime) -> list[int]:
     return list(session.scalars(stmt))
 
 
-def last_folded(session: Session) -> int:
-    """The highest id of an item indexed for matching (0 when none is)."""
-    return int(session.scalar(select(func.max(DedupSignature.item_id))) or 0)
+FOLD_LOCK_KEY = 0x6D6F6E666F6C64  # "monfold": the PostgreSQL advisory lock of folding
 
 
-def folded_after(session: Session, item_id: int) -> list[int]:
-    """Items indexed for matching with an id above ``item_id`` (folded by another process)."""
-    stmt = select(DedupSignature.item_id).where(DedupSignature.item_id > item_id)
-    return list(session.scalars(stmt))
+def lock_folding(session: Session) -> None:
+    """PostgreSQL: wait for the archive's fold lock, held until this transaction ends, so
+    folds by several processes (``monitor worker``) happen one after another and each sees the
+    stories the one before it committed. SQLite needs none: one writer at a time already."""
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FOLD_LOCK_KEY})
+
+
+def last_event(session: Session) -> int:
+    """The id of the newest story event (0 when there is none)."""
+    return int(session.scalar(select(func.max(StoryEvent.id))) or 0)
+
+
+def folded_since(session: Session, event_id: int) -> tuple[list[int], int]:
+    """Items with a story event after ``event_id`` (folded, by this process or another one),
+    and the newest event id. Under the fold lock events are numbered in commit order, so
+    nothing folded elsewhere is missed."""
+    rows = session.execute(
+        select(StoryEvent.id, StoryEvent.item_id).where(StoryEvent.id > event_id)
+    ).all()
+    top = max((int(r[0]) for r in rows), default=event_id)
+    return sorted({int(r[1]) for r in rows}), top
 
 
 def story_ids(session: Session, item_ids: Iterable[int]) -> dict[int, int]:

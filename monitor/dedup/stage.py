@@ -16,6 +16,9 @@ with a ``merge`` event per moved item.
 Every decision is written to the item (``story_role``, ``story_reason``) and as a
 :class:`~monitor.db.models.StoryEvent`. Items split apart by hand (``monitor stories split``) are
 never put back together: candidates whose story holds an item split away from this one are skipped.
+Several processes fold into one archive (``monitor worker``): on PostgreSQL each transaction
+takes the fold lock before its first fold (:func:`monitor.db.stories.lock_folding`) and first
+reads what the others folded, so two copies stored at the same moment end in one story.
 Reviewer labels win over these rules: a "not the same story" pair is kept apart like a split, and
 an item labelled "same story" with one already in a story joins that story (signal ``label``).
 The lead is the most complete copy among the earliest ones (within ``LEAD_EARLY_HOURS``).
@@ -26,7 +29,9 @@ from __future__ import annotations
 import itertools
 import logging
 import time
+import weakref
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
@@ -106,7 +111,8 @@ class FoldStage:
         # prepared folded items of the matching window, with their candidate keys
         self.window = WindowIndex()
         self._bridges: dict[int, Evidence] = {}
-        self._seen: int | None = None  # items indexed up to this id were read (or folded here)
+        self._seen: int | None = None  # story events up to this id were read
+        self._locked: weakref.ref[Any] | None = None  # the transaction holding the fold lock
         self._checked = 0.0  # when items folded by other processes were last looked for
         self._must_link: dict[int, set[int]] | None = None
 
@@ -121,19 +127,19 @@ class FoldStage:
             ]
         return docs
 
-    def _load_window(self, session: Session, doc: Doc) -> None:
-        """Hold every folded item within ``window_days`` of ``doc``, and those folded elsewhere."""
+    def _load_window(self, session: Session, doc: Doc, *, refresh: bool = False) -> None:
+        """Hold every folded item within ``window_days`` of ``doc``, and those folded elsewhere
+        (looked for every ``REFRESH_SECONDS``, and at once when ``refresh``)."""
         window = timedelta(days=self.settings.window_days)
         if self._seen is None:  # first item: the archive so far is read by time range below
-            self._seen = db.last_folded(session)
+            self._seen = db.last_event(session)
             self._checked = time.monotonic()
-        elif time.monotonic() - self._checked >= REFRESH_SECONDS:
+        elif refresh or time.monotonic() - self._checked >= REFRESH_SECONDS:
             self._checked = time.monotonic()
-            fresh = [i for i in db.folded_after(session, self._seen) if i not in self.window]
-            if fresh:
-                for d in self._fetch(session, fresh):
-                    self.window.add(d)
-                self._seen = max(self._seen, *fresh)
+            folded, self._seen = db.folded_since(session, self._seen)
+            fresh = [i for i in folded if i not in self.window]
+            for d in self._fetch(session, fresh):
+                self.window.add(d)
         self.window.trim(doc.time - window, doc.time + window)
         self.window.load(
             doc.time - window,
@@ -148,27 +154,41 @@ class FoldStage:
     def process(self, session: Session, item: Item, ctx: StageContext) -> None:
         if item.relevant is False:
             return
+        locked_now = self._serialise(session)
         session.flush()
         with session.no_autoflush:  # each step flushes what the next one reads
-            self._fold(session, item, ctx)
+            self._fold(session, item, ctx, refresh=locked_now)
         session.flush()  # the next item's queries see this one's story
 
-    def _fold(self, session: Session, item: Item, ctx: StageContext) -> None:
+    def _serialise(self, session: Session) -> bool:
+        """PostgreSQL: take the fold lock for this transaction, once (:func:`db.lock_folding`);
+        True when it was taken just now (what others folded meanwhile must be read)."""
+        if session.get_bind().dialect.name != "postgresql":
+            return False
+        txn = session.get_transaction()
+        if txn is not None and self._locked is not None and self._locked() is txn:
+            return False
+        db.lock_folding(session)
+        self._locked = weakref.ref(txn) if txn is not None else None
+        return True
+
+    def _fold(self, session: Session, item: Item, ctx: StageContext, *, refresh: bool) -> None:
         doc = doc_from_row(own_row(session, item), self.settings, self.vocabulary)
         if item.content_hash is None:
             item.content_hash = content_fingerprint(
                 item.title, doc.body.body, self.vocabulary.outlets
             )
-        self._load_window(session, doc)
+        self._load_window(session, doc, refresh=refresh)
         self._signature(session, doc, fresh=item.story_id is None)
-        if item.story_id is not None:  # a revision: keep its story, refresh the index
-            self.window.add(doc)
+        if item.story_id is not None:  # a revision
+            if self._regroup(session, item, doc, ctx):
+                return
+            self.window.add(doc)  # keep its story, refresh the index
             db.refresh_story(session, item.story_id)
             ctx.stats["fold/revised"] += 1
             return
         role, evidence, story_id = self._decide(session, item, doc)
         self.window.add(doc)
-        self._seen = max(self._seen or 0, item.id)
         if evidence is None or story_id is None:
             story = db.create_story(session, item, doc.time)
             self._attach(session, item, story.id, "lead", None)
@@ -192,6 +212,37 @@ class FoldStage:
             evidence.signal,
             evidence.similarity,
         )
+
+    def _regroup(self, session: Session, item: Item, doc: Doc, ctx: StageContext) -> bool:
+        """A revised item alone in its story (typically stored with its feed's teaser, its
+        article text attached later) is matched again as a new item would be: when its new
+        text finds its story elsewhere, its own story is merged into that one. An item that
+        shares its story with others keeps it. Returns whether the item moved."""
+        own = item.story_id
+        if own is None or db.story_member_ids(session, own) != {item.id}:
+            return False
+        self.window.remove(item.id)  # matched as a new item: not against its earlier text
+        role, evidence, story_id = self._decide(session, item, doc)
+        self.window.add(doc)
+        if evidence is None or story_id is None or story_id == own:
+            return False
+        db.merge_story(
+            session,
+            into=story_id,
+            other=own,
+            item_id=evidence.matched_item_id,
+            matched_item_id=item.id,
+            similarity=evidence.similarity,
+            detail={"signal": evidence.signal, "why": "matched again with its new text"},
+        )
+        self._attach(session, item, story_id, role, evidence)
+        merged = self._merge_bridged(session, item, story_id)
+        if role == "copy":
+            self._choose_lead(session, story_id)
+        db.refresh_story(session, story_id)
+        ctx.stats["fold/regrouped"] += 1
+        ctx.stats["fold/merged"] += merged
+        return True
 
     # ------------------------------------------------------------------ matching
 

@@ -7,8 +7,10 @@ letters marks the same word written with Arabic yeh/kaf or with a ZWNJ inside.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -18,6 +20,12 @@ from monitor.textnorm import fold, tokens
 
 # a word, including joiners, tatweel and harakat inside it (fold removes them)
 _WORD = re.compile(r"[\w\u200c\u200d\u0640\u064b-\u065f\u0670]+")
+
+
+@lru_cache(maxsize=65_536)
+def _folded(word: str) -> str:
+    """A word as the index compares it (memoised: the same words recur on every page)."""
+    return fold(word).replace("\u200c", "")
 
 
 @dataclass(frozen=True)
@@ -55,11 +63,11 @@ class Highlighter:
         return bool(self.exact or self.prefixes or self.phrases)
 
     def hits(self, word: str) -> bool:
-        folded = fold(word).replace("\u200c", "")
+        folded = _folded(word)
         return folded in self.exact or folded.startswith(self.prefixes)
 
     def _marked(self, words: list[re.Match[str]]) -> set[int]:
-        folded = [fold(m.group()).replace("\u200c", "") for m in words]
+        folded = [_folded(m.group()) for m in words]
         marked = {i for i, w in enumerate(folded) if w in self.exact or w.startswith(self.prefixes)}
         for phrase in self.phrases:
             n = len(phrase)
@@ -84,14 +92,29 @@ class Highlighter:
         out.append(str(escape(text[pos:])))
         return Markup("".join(out))  # noqa: S704 - every piece above is escaped
 
+    def _first_hit(self, text: str) -> int | None:
+        """Where the first matching word (or phrase) starts; reads the text only that far."""
+        longest = max((len(p) for p in self.phrases), default=0)
+        recent: deque[tuple[str, int]] = deque(maxlen=max(longest, 1))
+        for m in _WORD.finditer(text):
+            word = _folded(m.group())
+            if word in self.exact or word.startswith(self.prefixes):
+                return m.start()
+            if longest:
+                recent.append((word, m.start()))
+                window = list(recent)
+                for phrase in self.phrases:
+                    n = len(phrase)
+                    if len(window) >= n and tuple(w for w, _ in window[-n:]) == phrase:
+                        return window[-n][1]
+        return None
+
     def snippet(self, text: str, *, width: int = 280) -> Markup:
         """A short excerpt around the first matching word (the start of the text otherwise)."""
         start = 0
-        if self:
-            words = list(_WORD.finditer(text))
-            marked = self._marked(words)
-            if marked:
-                start = max(0, words[min(marked)].start() - width // 3)
+        first = self._first_hit(text) if self else None
+        if first is not None:
+            start = max(0, first - width // 3)
         if start:
             space = text.find(" ", start)
             start = space + 1 if 0 <= space < start + 30 else start

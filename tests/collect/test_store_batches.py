@@ -7,6 +7,7 @@ no failure, no back-off, its due time kept.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from monitor.config import (
 )
 from monitor.db.engine import Database
 from monitor.db.models import CrawlRunSource, FetchState, Item, Source
+from monitor.db.read.items import item_detail
 from monitor.db.runs import fetch_state, select_sources, start_run
 from monitor.db.sources import add_source
 from monitor.identity import entry_key
@@ -223,3 +225,23 @@ def test_sources_never_reached_are_skipped_without_failure_or_back_off(db: Datab
         due_now = select_sources(s, due_only=True, now=datetime.now(UTC))
         assert unreached.source_id in {src.id for src, _ in due_now}
         assert done.source_id not in {src.id for src, _ in due_now}
+
+
+def test_an_unreadable_date_is_stored_as_missing_with_the_sources_own_string(
+    db: Database,
+) -> None:
+    collector, (job,) = _setup(db, ["delta"], batch_size=1)
+    item = _entry_item(job, 1, "Dated oddly")
+    entry = replace(
+        item.entry, published_at=None, date_quality="unparseable", date_text="2024-13-45T25:61:61Z"
+    )
+    collector.ledger.hold(job.source_id)
+    collector.submit(replace(item, entry=entry))
+    collector.finish()
+    with db.session() as s:
+        row = s.scalars(select(Item).where(Item.title == "Dated oddly")).one()
+        assert (row.published_at, row.date_quality) == (None, "unparseable")
+        assert row.date_text == "2024-13-45T25:61:61Z"
+        detail = item_detail(s, row.id)
+    assert detail is not None
+    assert detail.date_text == "2024-13-45T25:61:61Z"

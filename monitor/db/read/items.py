@@ -590,7 +590,9 @@ def item_detail(session: Session, item_id: int) -> ItemDetail | None:
     if record is None:
         return None
     row = session.execute(
-        select(Item.summary, Item.explanation, Item.declared_language, Source.language)
+        select(
+            Item.summary, Item.explanation, Item.declared_language, Source.language, Item.date_text
+        )
         .join(Source, Source.id == Item.source_id)
         .where(Item.id == item_id)
     ).one()
@@ -617,6 +619,7 @@ def item_detail(session: Session, item_id: int) -> ItemDetail | None:
         declared_language=row.declared_language if row.declared_language is not None else row[3],
         tags=tags,
         story_title=story_title,
+        date_text=row.date_text,
     )
 
 
