@@ -302,7 +302,9 @@ def test_a_sitemap_or_listing_entry_waits_for_its_page() -> None:
 def test_beyond_the_budget_pages_are_deferred_feed_entries_still_stored() -> None:
     entries = [entry(1, summary="teaser"), entry(2, summary=LONG), entry(3, summary="teaser")]
     entries += [entry(4, via="listing")]
-    decisions = plan_entries(job(), identify(entries), KnownItems(), PagePolicy(), budget=1)
+    decisions = plan_entries(
+        job(), identify(entries, outlets=shipped_outlets()), KnownItems(), PagePolicy(), budget=1
+    )
     assert [type(d) for d in decisions] == [Fetch, Store, Defer, Defer]
     feed_defer, listing_defer = decisions[2], decisions[3]
     assert isinstance(feed_defer, Defer)
@@ -310,7 +312,13 @@ def test_beyond_the_budget_pages_are_deferred_feed_entries_still_stored() -> Non
     assert feed_defer.item is not None
     assert (feed_defer.item.fulltext_status, feed_defer.item.looked_up_new) == ("pending", True)
     assert listing_defer.item is None  # not stored in this run
-    none_left = plan_entries(job(), identify(entries[:1]), KnownItems(), PagePolicy(), budget=0)
+    none_left = plan_entries(
+        job(),
+        identify(entries[:1], outlets=shipped_outlets()),
+        KnownItems(),
+        PagePolicy(),
+        budget=0,
+    )
     assert [type(d) for d in none_left] == [Defer]
 
 
