@@ -57,6 +57,7 @@ from monitor.dedup.text import (
     shingles,
     strip_boilerplate,
 )
+from monitor.dedup.vocabulary import CopyVocabulary
 from monitor.identity import normalise_title, strip_outlet
 from monitor.textnorm import fold, normalise
 
@@ -123,13 +124,16 @@ def make_doc(
     figures: frozenset[str] = frozenset(),
     themes: frozenset[str] = frozenset(),
     entities: frozenset[str] = frozenset(),
-    generic: frozenset[str] = frozenset(),
+    vocabulary: CopyVocabulary,
 ) -> Doc:
-    """``entities``: the item's entity tags; those also in ``generic`` count as generic."""
-    cleaned = strip_boilerplate(text)
+    """``entities``: the item's entity tags; those also in ``vocabulary.generic_entities`` count
+    as generic."""
+    outlets = vocabulary.outlets
+    generic = vocabulary.generic_entities
+    cleaned = strip_boilerplate(text, outlets)
     tokens = normalise(cleaned).split()
-    title_norm = normalise_title(title)
-    headline = strip_outlet(title)
+    title_norm = normalise_title(title, outlets)
+    headline = strip_outlet(title, outlets)
     # what prepare_body gives, except that the day of a dateline or of a named date is no figure
     body = PreparedText(
         body=" ".join(tokens),
@@ -148,7 +152,7 @@ def make_doc(
         title=title,
         title_norm=title_norm,
         title_words=frozenset(title_norm.split()),
-        title_terms=content_tokens(title_norm),
+        title_terms=content_tokens(title_norm, vocabulary.topic_words),
         title_numbers=numbers(anchors.without_dates(headline)),
         body=body,
         figures=figures,
