@@ -10,5 +10,5 @@ python3 -m venv "$venv"
 if [ -n "${PIP_VERSION:-}" ]; then
   "$venv/bin/python" -m pip install --quiet "pip==$PIP_VERSION"
 fi
-"$venv/bin/python" -m pip install --quiet --no-cache-dir -c "$src/constraints.txt" "$src[postgres]"
+"$venv/bin/python" -m pip install --quiet --no-cache-dir -c "$src/constraints.txt" "$src[postgres,queue]"
 "$venv/bin/monitor" --version

@@ -5,6 +5,8 @@ Files (all in one config directory):
 - ``monitor.yaml``  – database, data directory, crawl, relevance, dedup, digest, SMTP, recipients,
   web and schedule settings (:class:`Settings`);
 - ``sources.yaml``  – the shipped source list (:class:`SourceConfig` entries);
+- ``outlets.yaml`` – outlet names and agency credits removed before copies are compared
+  (:class:`OutletsFile`; the shipped file when the config directory has none);
 - ``topics/<name>.yaml`` – the topic definition named by ``topic`` in ``monitor.yaml``
   (validated by :mod:`monitor.relevance.topic`).
 
@@ -21,6 +23,7 @@ Every problem is reported as :class:`~monitor.errors.ConfigError` naming file, k
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,9 +44,13 @@ from pydantic import (
 
 from monitor import settings_sources as sources
 from monitor.errors import ConfigError, ConfigProblem, QuerySyntaxError
+from monitor.identity import Outlets
 from monitor.languages import Language
+from monitor.netguard import Network, parse_networks
 from monitor.paths import shipped_config_dir
 from monitor.schedules import parse_crontab, parse_schedule
+
+OUTLETS_FILE = "outlets.yaml"
 
 SourceKind = Literal["rss", "atom", "sitemap", "listing"]
 
@@ -148,6 +155,29 @@ class SourcesFile(_Model):
 # --------------------------------------------------------------------------- monitor.yaml
 
 
+class OutletsFile(_Model):
+    """``outlets.yaml``: outlet names around headlines and agency credits in texts."""
+
+    names: list[str] = Field(
+        min_length=1, description="Outlet names before or after a headline ('TASS: …')"
+    )
+    agencies: list[str] = Field(
+        min_length=1, description="Agency credits and datelines in texts ('(Reuters) -')"
+    )
+
+    @field_validator("names", "agencies")
+    @classmethod
+    def _plain_names(cls, value: list[str]) -> list[str]:
+        for i, name in enumerate(value):
+            if not name.strip():
+                raise ValueError(f"entry {i} is empty")
+            if len(name) > 60 or "\n" in name:
+                raise ValueError(
+                    f"entry {i} ({name[:30]!r}…) is not a name: one line, ≤ 60 characters"
+                )
+        return value
+
+
 class CrawlSettings(_Model):
     user_agent: str = Field(
         "IranRussiaMonitor/0.1 (+{contact_url})",
@@ -175,13 +205,33 @@ class CrawlSettings(_Model):
     backoff_max_hours: int = Field(24, ge=1, description="Back-off never exceeds this")
     run_time_limit_s: int = Field(1800, ge=10, description="A crawl child running longer is killed")
     max_items_per_source: int = Field(500, ge=1, description="Entries read per feed per run")
+    max_article_fetches_per_source: int = Field(
+        100,
+        ge=1,
+        description="Article pages fetched per source per run; the rest wait for the next run",
+    )
     extract_workers: int = Field(
         1, ge=0, le=8, description="Processes extracting article text; 0 = in the crawl process"
     )
+    allow_networks: list[str] = Field(
+        default_factory=list,
+        description="CIDRs of non-public networks that may be fetched (intranet, loopback)",
+    )
+
+    @field_validator("allow_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        parse_networks(value)
+        return [text.strip() for text in value]
 
     @property
     def resolved_user_agent(self) -> str:
         return self.user_agent.replace("{contact_url}", self.contact_url)
+
+    @property
+    def allowed_networks(self) -> tuple[Network, ...]:
+        """``allow_networks`` parsed (validated when the settings were read)."""
+        return parse_networks(self.allow_networks)
 
 
 class RelevanceSettings(_Model):
@@ -525,6 +575,43 @@ class ScheduleSettings(_Model):
         return value
 
 
+class QueueSettings(_Model):
+    """The shared crawl frontier (Redis) that ``monitor worker`` processes pull sources from."""
+
+    url: str | None = Field(
+        None,
+        description="redis://HOST:6379/0: workers crawl; null: `monitor run` crawls by itself",
+    )
+    key_prefix: str = Field("monitor", min_length=1, description="Prefix of every Redis key")
+    visibility_timeout_s: int = Field(
+        300, ge=5, le=86_400, description="A dead worker's sources return after this long"
+    )
+    batch_sources: int = Field(25, ge=1, le=1000, description="Sources a worker crawls at once")
+    standby_poll_s: float = Field(
+        5.0, gt=0, le=20, description="How often a standby scheduler tries to become the leader"
+    )
+    drain_s: float = Field(
+        60.0, ge=0, description="On SIGTERM a worker's crawl gets this long to finish"
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        scheme = value.split("://", 1)[0].lower() if "://" in value else ""
+        if scheme not in ("redis", "rediss", "unix"):
+            raise ValueError(
+                "expected a Redis URL such as redis://127.0.0.1:6379/0 (or rediss://, unix://)"
+            )
+        return value
+
+    @property
+    def enabled(self) -> bool:
+        return self.url is not None
+
+
 class RetentionSettings(_Model):
     irrelevant_days: int | None = Field(
         None, ge=1, description="Delete irrelevant items older than this"
@@ -549,6 +636,7 @@ class Settings(_Model):
     web: WebSettings = WebSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     retention: RetentionSettings = RetentionSettings()
+    queue: QueueSettings = QueueSettings()
 
     @field_validator("database_url")
     @classmethod
@@ -600,6 +688,17 @@ class AppConfig:
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)
+
+    @property
+    def outlets_path(self) -> Path:
+        """``outlets.yaml`` in the config directory, else the shipped one."""
+        own = self.config_dir / OUTLETS_FILE
+        return own if own.exists() else shipped_config_dir() / OUTLETS_FILE
+
+    @functools.cached_property
+    def outlets(self) -> Outlets:
+        """The outlet names and agency credits (read once; ConfigError if invalid)."""
+        return load_outlets(self.outlets_path)
 
 
 def resolve_config_dir(
@@ -697,6 +796,26 @@ def load_sources_file(path: Path) -> list[SourceConfig]:
                     p = ConfigProblem(p.file, f"{p.key} ({items[idx]['name']})", p.message)
             named.append(p)
         raise ConfigError(named) from None
+
+
+def load_outlets(path: Path) -> Outlets:
+    """Read and validate an ``outlets.yaml``."""
+    raw = read_yaml(path)
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            [ConfigProblem(str(path), "", "expected the keys 'names' and 'agencies'")]
+        )
+    try:
+        parsed = OutletsFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(problems_from_validation(path, exc)) from None
+    return Outlets.of(parsed.names, parsed.agencies)
+
+
+@functools.cache
+def shipped_outlets() -> Outlets:
+    """The shipped ``outlets.yaml`` (for tools and tests that run without a config directory)."""
+    return load_outlets(shipped_config_dir() / OUTLETS_FILE)
 
 
 def load_config(

@@ -100,6 +100,8 @@ def write_demo_config(work_dir: Path, outbox: Path, site: NewsSite) -> Path:
             "retries": 1,
             "autothrottle": False,
             "concurrent_requests_per_domain": 8,
+            # the demo site runs on this machine: its one address, allowed explicitly
+            "allow_networks": [f"{site.host}/32"],
         },
         "recipients": [
             {

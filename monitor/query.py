@@ -286,6 +286,17 @@ def is_positive(node: Node) -> bool:
     return all(is_positive(c) for c in node.children)
 
 
+def field_names(node: Node) -> frozenset[str]:
+    """The fields (``source``, ``theme``, …) the query reads, negated or not."""
+    if isinstance(node, Field):
+        return frozenset((node.name,))
+    if isinstance(node, Not):
+        return field_names(node.child)
+    if isinstance(node, And | Or):
+        return frozenset().union(*(field_names(c) for c in node.children))
+    return frozenset()
+
+
 def parse_query(text: str, *, max_length: int = 500) -> Node:
     """Parse ``text`` into a query tree; raises QuerySyntaxError with the error's position."""
     if len(text) > max_length:

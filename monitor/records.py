@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from monitor.explanation import StoredExplanation
+
 # story events a person made (``monitor stories split``); later folds and rebuilds respect them
 MANUAL_SIGNALS = ("split", "manual")
 
@@ -162,10 +164,11 @@ class ItemDetail:
 
     record: ItemRecord
     summary: str
-    explanation: dict[str, Any] | None
+    explanation: StoredExplanation | None  # None: never judged
     declared_language: str | None  # the feed's language, else the source's: the matcher's hint
     tags: tuple[TagRecord, ...] = ()
     story_title: str | None = None
+    date_text: str | None = None  # the source's date string when it was not a readable date
 
 
 # --------------------------------------------------------------------------- stories
@@ -343,6 +346,10 @@ class SourceHealth:
     consecutive_failures: int
     next_due_at: datetime | None
     retry_after_until: datetime | None
+    # the last crawl run that reached the source: its status (ok | partial | failed |
+    # not_modified) and, when partial, what fell short ("3 article pages cut off")
+    last_run_status: str | None = None
+    last_run_note: str | None = None
 
     @property
     def health(self) -> str:
@@ -352,6 +359,8 @@ class SourceHealth:
             return "never fetched"
         if self.consecutive_failures:
             return "failing"
+        if self.last_run_status == "partial":
+            return "partial"
         return "ok"
 
     def to_dict(self) -> dict[str, Any]:
@@ -372,6 +381,8 @@ class SourceHealth:
             "last_error": self.last_error,
             "consecutive_failures": self.consecutive_failures,
             "next_due_at": _iso(self.next_due_at),
+            "last_run_status": self.last_run_status,
+            "last_run_note": self.last_run_note,
         }
 
 
@@ -408,7 +419,7 @@ class SourceOutcome:
 
     source_id: int
     name: str
-    status: str  # ok | not_modified | failed | skipped
+    status: str  # ok | partial | not_modified | failed | skipped
     http_status: int | None
     fetched: int
     new_items: int

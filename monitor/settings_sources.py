@@ -7,6 +7,7 @@ Names: every key is ``MONITOR_`` plus its path upper-cased, with ``__`` between 
 ``MONITOR_CRAWL__CONCURRENT_REQUESTS``, ``smtp.password`` → ``MONITOR_SMTP__PASSWORD``. The
 older single-underscore names keep working (:data:`LEGACY_NAMES`: ``MONITOR_SMTP_HOST``,
 ``MONITOR_SMTP_PORT``, ``MONITOR_SMTP_USERNAME``, ``MONITOR_SMTP_PASSWORD``, ``MONITOR_WEB_TOKEN``).
+``crawl.allow_networks`` is also ``MONITOR_ALLOW_NETWORKS``, comma-separated (:data:`COMMA_LISTS`).
 
 Values: as written for text, numbers and booleans (``true``/``false``); ``null`` clears an
 optional value; lists and mappings (``recipients``) as JSON. An empty variable counts as unset.
@@ -46,8 +47,14 @@ LEGACY_NAMES = {
     "MONITOR_SMTP_PASSWORD": "smtp.password",
     "MONITOR_WEB_TOKEN": "web.token",
 }
+# short names whose value is a comma-separated list rather than JSON
+COMMA_LISTS = {"MONITOR_ALLOW_NETWORKS": "crawl.allow_networks"}
 # MONITOR_* variables that are not settings (so they are never reported as unknown)
-OTHER_VARIABLES = ("MONITOR_CONFIG_DIR", "MONITOR_TEST_POSTGRES_URL")
+OTHER_VARIABLES = (
+    "MONITOR_CONFIG_DIR",
+    "MONITOR_TEST_POSTGRES_URL",
+    "MONITOR_TEST_REDIS_URL",
+)
 
 
 def env_name(key: str) -> str:
@@ -117,6 +124,8 @@ def _read_var(env: Mapping[str, str], var: str) -> tuple[str, str, str] | None:
 
 
 def _convert(key: str, var: str, raw: str, annotation: Any) -> Any:
+    if var.removesuffix("_FILE") in COMMA_LISTS:
+        return [part.strip() for part in raw.split(",") if part.strip()]
     if raw.strip().lower() == "null" and type(None) in typing.get_args(annotation):
         return None
     if _structured(annotation):
@@ -133,7 +142,7 @@ def env_values(model: type[BaseModel], env: Mapping[str, str]) -> list[EnvValue]
     """The settings given in ``env``; raises :class:`ConfigError` naming each bad variable."""
     keys = dict(leaf_keys(model))
     names: dict[str, list[str]] = {key: [env_name(key)] for key in keys}
-    for legacy, key in LEGACY_NAMES.items():
+    for legacy, key in (LEGACY_NAMES | COMMA_LISTS).items():
         names[key].append(legacy)
     problems: list[ConfigProblem] = []
     known = {n for ns in names.values() for n in ns} | set(OTHER_VARIABLES)
@@ -160,17 +169,19 @@ def env_values(model: type[BaseModel], env: Mapping[str, str]) -> list[EnvValue]
                 found.append(got)
         if not found:
             continue
-        if len({value for value, _, _ in found}) > 1:
+        try:
+            converted = [_convert(key, var, value, keys[key]) for value, var, _ in found]
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            continue
+        if any(value != converted[0] for value in converted[1:]):
             both = " and ".join(var for _, var, _ in found)
             problems.append(
                 ConfigProblem(f"environment {both}", key, "set to different values; keep one")
             )
             continue
-        value, var, origin = found[0]
-        try:
-            out.append(EnvValue(key, var, _convert(key, var, value, keys[key]), origin))
-        except ConfigError as exc:
-            problems.extend(exc.problems)
+        _, var, origin = found[0]
+        out.append(EnvValue(key, var, converted[0], origin))
     if problems:
         raise ConfigError(problems)
     return out

@@ -3,8 +3,10 @@
 A thin adapter between Scrapy and :class:`~monitor.collect.collector.Collector`: it turns each
 source into its main request, hands response bytes to the parsers in :mod:`monitor.collect`,
 asks the collector's planner what to do with the entries (:mod:`monitor.collect.plan`: store,
-copy, fetch the article page, or skip) and carries the decisions out, yielding
-:class:`~monitor.collect.records.CollectedItem` records to the store pipeline.
+copy, fetch the article page, defer it, or skip) and carries the decisions out: the entries'
+items are stored at once (a feed entry that needs its page with its feed text, so no entry waits
+for a slow or dead article page), then the article pages are requested; what a page gives is
+yielded as a :class:`~monitor.collect.records.CollectedItem` to the store pipeline.
 
 Every callback and errback runs as one guarded step of its source (:mod:`spiders.steps`): what
 it raises is recorded against the source, and the crawl goes on; what it yields keeps the source
@@ -29,8 +31,8 @@ from monitor.collect.dates import DateContext
 from monitor.collect.extract_pool import ExtractCrashed
 from monitor.collect.feeds import parse_feed
 from monitor.collect.listings import parse_listing
-from monitor.collect.plan import Copy, Fetch, PagePolicy, Skip, Store, fetched_item
-from monitor.collect.records import FeedEntry, SourceJob
+from monitor.collect.plan import Copy, Defer, Fetch, PagePolicy, Skip, Store, fetched_item
+from monitor.collect.records import CollectedItem, FeedEntry, SourceJob
 from monitor.collect.sitemaps import parse_sitemap
 from monitor.errors import MonitorError
 from spiders.extraction import Extractor
@@ -205,20 +207,31 @@ class CollectSpider(scrapy.Spider):  # type: ignore[misc]
     # ------------------------------------------------------------------ entries → items / pages
 
     def _follow(self, job: SourceJob, entries: Sequence[FeedEntry]) -> Iterator[Any]:
+        """Store the entries' items now, then ask for the article pages they need."""
+        items: list[CollectedItem] = []
+        fetches: list[Fetch] = []
         for decision in self.collector.plan(job, entries, self.policy):
             match decision:
                 case Store(item=item) | Copy(item=item):
-                    yield item
+                    items.append(item)
                 case Fetch():
-                    yield Request(
-                        decision.url,
-                        callback=self.parse_article,
-                        errback=self.article_failed,
-                        cb_kwargs={"job": job, "fetch": decision},
-                        dont_filter=True,
-                    )
+                    if decision.first is not None:
+                        items.append(decision.first)
+                    fetches.append(decision)
+                case Defer(item=item):
+                    if item is not None:
+                        items.append(item)
                 case Skip():
                     self.collector.tally(job.source_id).known += 1
+        self.collector.store_now(items)
+        for fetch in fetches:
+            yield Request(
+                fetch.url,
+                callback=self.parse_article,
+                errback=self.article_failed,
+                cb_kwargs={"job": job, "fetch": fetch},
+                dont_filter=True,
+            )
 
     @on_response("extract", main=False)
     async def parse_article(
@@ -239,6 +252,7 @@ class CollectSpider(scrapy.Spider):  # type: ignore[misc]
                 tally.error(f"extract: no article text found at {response.url}")
             elif fetch.candidate.entry.arrived_via != "feed":
                 tally.saw_date(article.published_at)  # its page dates a sitemap/listing entry
+        self._page_done(job, fetch, article is None)
         item = fetched_item(fetch, article)
         if item is not None:
             yield item
@@ -249,9 +263,16 @@ class CollectSpider(scrapy.Spider):  # type: ignore[misc]
         self.collector.tally(job.source_id).error(
             f"{problem.message} (article {request_of(failure).url})"
         )
+        self._page_done(job, fetch, True)
         item = fetched_item(fetch, None)
         if item is not None:
             yield item
+
+    def _page_done(self, job: SourceJob, fetch: Fetch, failed: bool) -> None:
+        tally = self.collector.tally(job.source_id)
+        tally.page_done(failed=failed)
+        if failed and fetch.first is None:  # a sitemap or listing entry: nothing to store
+            tally.not_stored += 1
 
 
 def _dates(job: SourceJob) -> DateContext:

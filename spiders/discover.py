@@ -27,8 +27,9 @@ from monitor.collect.source_language import SourceLanguage
 from monitor.config import CrawlSettings
 from monitor.urls import is_fetchable_link
 from spiders.failures import describe_failure, request_of
+from spiders.netguard import AddressRefused
 from spiders.process import crawler_process
-from spiders.settings import ROBOTS_MIDDLEWARES, scrapy_settings
+from spiders.settings import GUARD_MIDDLEWARES, ROBOTS_MIDDLEWARES, scrapy_settings
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Fetched:
     content_type: str = ""
     error: str | None = None
     status: int | None = None
+    refused: bool = False  # the network guard refused it (``error`` says why)
     then: Fetched | None = None  # the document fetched after this one (``follow``)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -89,6 +91,7 @@ class FetchSpider(scrapy.Spider):  # type: ignore[misc]
 
     def failed(self, failure: Failure) -> None:
         target: Fetched = request_of(failure).cb_kwargs["target"]
+        target.refused = isinstance(failure.value, AddressRefused)
         target.error = describe_failure(failure, self.timeout_s).message.removeprefix("fetch: ")
 
 
@@ -100,7 +103,7 @@ def fetch_all(
     if not targets:
         return targets
     settings = scrapy_settings(crawl, bare=True)
-    settings["DOWNLOADER_MIDDLEWARES"] = dict(ROBOTS_MIDDLEWARES)
+    settings["DOWNLOADER_MIDDLEWARES"] = {**GUARD_MIDDLEWARES, **ROBOTS_MIDDLEWARES}
     settings["RETRY_TIMES"] = min(crawl.retries, 1)
     process = crawler_process(settings)
     process.crawl(FetchSpider, targets=targets, follow=follow, timeout_s=crawl.download_timeout_s)
@@ -150,6 +153,9 @@ def probe_source(url: str, *, settings: CrawlSettings, follow_feeds: bool = True
         return None
 
     page = fetch_all([url], settings, follow=first_feed)[0]
+    for fetched in (page, page.then):
+        if fetched is not None and fetched.refused:  # the page, or the feed it announces
+            raise DiscoveryError(f"discover: {fetched.error}")
     if page.error is not None:
         raise DiscoveryError(f"discover: could not fetch {url}: {page.error}")
     document: Document = page.extra["document"]

@@ -17,6 +17,7 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 
 from monitor.collect.polling import parse_retry_after
+from spiders.netguard import AddressRefused
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,8 @@ class FetchFailure:
 def describe_failure(failure: Failure, timeout_s: float, max_bytes: int = 0) -> FetchFailure:
     """What went wrong with a download, in the operator's words."""
     exc = failure.value
+    if isinstance(exc, AddressRefused):  # the network guard: its message says it all
+        return FetchFailure(f"fetch: {exc}")
     if isinstance(exc, HttpError):
         resp = exc.response
         reason = f"HTTP {resp.status}"

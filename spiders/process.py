@@ -91,3 +91,13 @@ def frozen_heap() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+def preload() -> None:
+    """Import Scrapy and the collection spider now, without starting Twisted's reactor, so that
+    processes forked from this one to crawl (``monitor worker``) start at once."""
+    import scrapy.crawler  # noqa: F401
+
+    import spiders.collect  # noqa: F401
+
+    assert not reactor_used(), "the reactor must not run in a process that forks crawls"

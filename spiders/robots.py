@@ -15,6 +15,8 @@ What a robots.txt answer means (RFC 9309, section 2.3.1):
   this run; each request fails with a message naming the reason, recorded against its source.
 
 A request with ``meta["dont_obey_robotstxt"]`` (the robots.txt request itself) is let through.
+When the network guard refuses the robots.txt request (:mod:`spiders.netguard`), every request to
+the host is refused the same way.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from spiders.failures import describe_failure
+from spiders.netguard import AddressRefused
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +49,12 @@ ROBOTS_PRIORITY = 1000
 @dataclass(frozen=True, slots=True)
 class HostRules:
     """What robots.txt says for one host: a parser, no rules (``parser is None``), or — when
-    robots.txt could not be read — a reason that forbids every request."""
+    robots.txt could not be read — a reason that forbids every request; ``refused``: the network
+    guard's reason, when it refused the host."""
 
     parser: Any = None
     unreachable: str | None = None
+    refused: str | None = None
 
 
 class RobotsMiddleware:
@@ -77,6 +82,8 @@ class RobotsMiddleware:
         if url.scheme not in ("http", "https"):
             return
         rules = await self.host_rules(url.scheme, url.netloc)
+        if rules.refused is not None:
+            raise AddressRefused(request.url, rules.refused)
         if rules.unreachable is not None:
             self._stat("robotstxt/forbidden")
             raise IgnoreRequest(f"{UNREADABLE} ({rules.unreachable})")
@@ -120,6 +127,8 @@ class RobotsMiddleware:
         assert engine is not None  # requests flow only while the engine runs
         try:
             response: Response = await engine.download_async(request)
+        except AddressRefused as exc:
+            return HostRules(refused=exc.problem)
         except IgnoreRequest as exc:  # another middleware refused the robots.txt request
             return HostRules(unreachable=str(exc) or type(exc).__name__)
         except Exception as exc:  # no answer: DNS, refused, timeout, reset

@@ -6,6 +6,10 @@ and per-domain concurrency; AutoThrottle; a download delay; a body size cap (``m
 enforced while streaming and again after gzip/deflate/brotli decompression; a warning at half of
 it); timeouts; retries with exponential back-off (429 is not retried in the run: its
 ``Retry-After`` is honoured at the source level); at most 5 redirects.
+
+Network guard, always on (:mod:`spiders.netguard`): only http and https (Scrapy's file, data,
+ftp and s3 handlers are switched off), and no connection to a non-public address outside
+``crawl.allow_networks`` — checked on every request and on every address a name resolves to.
 """
 
 from __future__ import annotations
@@ -19,6 +23,12 @@ MIDDLEWARE_PREFIX = "spiders.middlewares"
 ROBOTS_MIDDLEWARES: dict[str, int | None] = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "spiders.robots.RobotsMiddleware": 100,
+}
+# every fetch, bare or not: the address guard before robots.txt; a refused lookup named before
+# the retry middleware (550) could retry it
+GUARD_MIDDLEWARES: dict[str, int | None] = {
+    "spiders.netguard.AddressGuardMiddleware": 50,
+    "spiders.netguard.RefusedLookupMiddleware": 560,
 }
 
 
@@ -52,6 +62,10 @@ def scrapy_settings(crawl: CrawlSettings, *, bare: bool = False) -> dict[str, An
         "LOGSTATS_INTERVAL": 0,
         "MEMUSAGE_ENABLED": False,
         "DNS_TIMEOUT": min(crawl.download_timeout_s, 20),
+        "TWISTED_DNS_RESOLVER": "spiders.netguard.GuardedResolver",
+        "MONITOR_ALLOW_NETWORKS": list(crawl.allow_networks),
+        "DOWNLOAD_HANDLERS": {"file": None, "data": None, "ftp": None, "s3": None},
+        "DOWNLOADER_MIDDLEWARES": dict(GUARD_MIDDLEWARES),
         "DEFAULT_REQUEST_HEADERS": {
             "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, "
             "text/xml;q=0.9, text/html;q=0.8, */*;q=0.5",
@@ -61,6 +75,7 @@ def scrapy_settings(crawl: CrawlSettings, *, bare: bool = False) -> dict[str, An
     if bare:
         return settings
     settings["DOWNLOADER_MIDDLEWARES"] = {
+        **GUARD_MIDDLEWARES,
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
         f"{MIDDLEWARE_PREFIX}.BackoffRetryMiddleware": 550,
         **ROBOTS_MIDDLEWARES,

@@ -3,11 +3,16 @@
 PostgreSQL tests run when ``MONITOR_TEST_POSTGRES_URL`` names a server (``.ci/run`` sets it); each
 test session gets its own freshly created database, dropped at the end. Elsewhere they are skipped
 with the reason shown by ``pytest -ra``.
+
+The network tripwire (:mod:`tests.tripwire.sitecustomize`) is installed in this process and, through
+``PYTHONPATH``, in every Python process a test starts: a test that connects (or makes a child
+connect) to anything but loopback fails.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +22,7 @@ from sqlalchemy import create_engine, text
 
 from monitor.db.engine import Database, normalise_url
 from monitor.db.models import Base
+from tests.tripwire import sitecustomize as tripwire
 
 pytest_plugins = ["tests.browser_support", "tests.newsite.fixtures"]
 
@@ -24,6 +30,28 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 PG_ENV = "MONITOR_TEST_POSTGRES_URL"
 PG_SKIP = f"PostgreSQL tests need {PG_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test); .ci/run sets it"
+
+# one tripwire log per test process (each xdist worker imports this file itself)
+TRIPWIRE_LOG = Path(tempfile.mkstemp(prefix="tripwire-", suffix=".log")[1])
+os.environ[tripwire.LOG_VARIABLE] = str(TRIPWIRE_LOG)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(Path(tripwire.__file__).parent), *filter(None, [os.environ.get("PYTHONPATH")])]
+)
+tripwire.install()
+
+
+def tripwire_hits() -> list[str]:
+    """Every connection the tripwire stopped so far in this test process and its children."""
+    return TRIPWIRE_LOG.read_text(encoding="utf-8").splitlines()
+
+
+@pytest.fixture(autouse=True)
+def _no_connection_leaves_loopback() -> Iterator[None]:
+    before = len(tripwire_hits())
+    yield
+    hits = tripwire_hits()[before:]
+    if hits:
+        pytest.fail(f"tripwire: {len(hits)} connection(s) to a non-loopback address: {hits}")
 
 
 @pytest.fixture(scope="session")

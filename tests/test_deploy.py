@@ -42,7 +42,10 @@ def test_constraints_pin_every_declared_dependency() -> None:
 
 def test_every_install_path_uses_the_constraints() -> None:
     assert '-c constraints.txt -e ".[dev]"' in (ROOT / "Makefile").read_text()
-    assert '-c "$src/constraints.txt" "$src[postgres]"' in (ROOT / "deploy/install.sh").read_text()
+    assert (
+        '-c "$src/constraints.txt" "$src[postgres,queue]"'
+        in (ROOT / "deploy/install.sh").read_text()
+    )
     dockerfile = (ROOT / "deploy/Dockerfile").read_text()
     assert "RUN sh deploy/install.sh /opt/monitor /src" in dockerfile
     ci = (ROOT / ".ci/run").read_text()
@@ -82,3 +85,19 @@ def test_compose_builds_one_image_and_requires_the_web_token() -> None:
     assert "healthcheck" in services["web"]
     # the web service's health is its /healthz (open without the token), not a page behind it
     assert "http://127.0.0.1:8750/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+
+
+def test_compose_scales_workers_on_one_frontier_and_one_archive() -> None:
+    services = yaml.safe_load((ROOT / "deploy/compose.yaml").read_text())["services"]
+    assert {"db", "redis", "monitor", "worker", "web"} <= set(services)
+    worker = services["worker"]
+    assert worker["command"] == ["worker"]
+    assert worker["image"] == services["monitor"]["image"]
+    assert "container_name" not in worker  # --scale worker=N works
+    assert "ports" not in worker
+    for name in ("monitor", "worker"):
+        env = services[name]["environment"]
+        assert env["MONITOR_QUEUE__URL"] == "redis://redis:6379/0"
+        assert env["MONITOR_DATABASE_URL"].startswith("postgresql://")
+        assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert int(worker["stop_grace_period"].rstrip("s")) > 60  # longer than queue.drain_s

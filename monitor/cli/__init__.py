@@ -91,6 +91,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "List, add, remove, import and export sources.",
     ),
     "run": ("monitor.cli.run", "run_cmd", "Run the scheduler daemon (crawls, digests, upkeep)."),
+    "worker": (
+        "monitor.cli.worker",
+        "worker_cmd",
+        "Crawl sources from the shared frontier (queue.url): scale out.",
+    ),
     "status": ("monitor.cli.run", "status_cmd", "Next runs, last results, source health, digests."),
     "upkeep": (
         "monitor.cli.run",

@@ -146,10 +146,13 @@ def crawl_cmd(
                 progress=on_progress,
             )
         app.console.print(_summary_table(summary))
+        partial = f" ({summary.sources_partial} partial)" if summary.sources_partial else ""
         app.console.print(
-            f"{summary.sources_ok}/{summary.sources_total} sources ok, {summary.fetched} fetched, "
-            f"{summary.new_items} new, {summary.revised_items} revised, {summary.known_items} known, "
-            f"{summary.relevant_items} relevant, {summary.copies_folded} copies folded, "
+            f"{summary.sources_ok}/{summary.sources_total} sources ok{partial}, "
+            f"{summary.fetched} fetched, {summary.new_items} new, "
+            f"{summary.attached_items} article texts attached, {summary.revised_items} revised, "
+            f"{summary.known_items} known, {summary.relevant_items} relevant, "
+            f"{summary.copies_folded} copies folded, "
             f"{summary.errors} errors in {summary.duration_s:.1f}s"
         )
     app.close()
@@ -173,6 +176,8 @@ def _state_dict(s: SourceHealth) -> dict[str, Any]:
         "consecutive_failures": s.consecutive_failures,
         "next_due_at": iso(s.next_due_at),
         "retry_after_until": iso(s.retry_after_until),
+        "last_run_status": s.last_run_status,
+        "last_run_note": s.last_run_note,
     }
 
 
@@ -183,6 +188,8 @@ def _health(s: SourceHealth) -> str:
         return "new"
     if s.consecutive_failures:
         return f"[red]failing[/red] ({s.last_status or '-'})"
+    if s.last_run_status == "partial":
+        return f"[yellow]partial[/yellow]: {s.last_run_note or 'see the last crawl run'}"
     return "[green]ok[/green]"
 
 
@@ -190,7 +197,8 @@ def _health(s: SourceHealth) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
 def sources_status_cmd(app: AppContext, as_json: bool) -> None:
-    """Per-source health: last success, last error, consecutive failures, next due."""
+    """Per-source health: last success, last error, consecutive failures, next due; a source
+    whose last run fell short (article pages failed or cut off, entries not stored) is partial."""
     now = datetime.now(UTC)
     with app.db.session() as session:
         rows = source_health(session)

@@ -44,6 +44,8 @@ def run_cmd(
     """Run the scheduler: crawls, digests and upkeep on time, until SIGTERM or Ctrl-C.
 
     SIGHUP (or an edited monitor.yaml) reloads the configuration. See `monitor status`.
+    With queue.url the due sources go to the shared frontier for `monitor worker` processes, and
+    only one `monitor run` leads: the others wait as standbys and take over when it dies.
     """
     from monitor.scheduler.daemon import Daemon, options_with_child_args
     from monitor.scheduler.jobs import RunOptions
@@ -64,6 +66,10 @@ def run_cmd(
         int(str(params.get("verbose") or 0)),
     )
     config = app.config
+    if config.settings.queue.enabled:
+        from monitor.scheduler.worker import require_shared_archive
+
+        require_shared_archive(config)
     daemon = Daemon(config, app.db, options)
     try:
         code = daemon.run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,8 @@ from monitor.db import sources as store
 from monitor.db.read import sources as read
 from monitor.errors import InputError, MonitorError, NotFoundError
 from monitor.languages import LANGUAGES
-from monitor.opml import OutlineFacts, export_opml, place_outlines, read_outlines
+from monitor.netguard import url_refusal
+from monitor.opml import OutlineFacts, Unplaced, export_opml, place_outlines, read_outlines
 from monitor.urls import is_fetchable_link
 
 if TYPE_CHECKING:
@@ -91,6 +93,7 @@ def add_cmd(
     taken, else the one its items are written in."""
     feed_url, title, how = url, None, "given"
     _refuse_known_url(app, url)
+    _refuse_private_url(app, url)
     if kind is None or language is None:
         # the parsers and Scrapy load only when something is fetched
         from monitor.collect.discover import DiscoveryError
@@ -111,6 +114,7 @@ def add_cmd(
                     "pass --kind listing to crawl the page itself"
                 )
             feed_url, kind = probe.url, probe.kind
+            _refuse_private_url(app, feed_url)  # an announced feed is checked like a given URL
             for extra in probe.also:
                 app.console.print(f"also found: {extra.url} ({extra.kind})")
         title = probe.title
@@ -148,6 +152,22 @@ def add_cmd(
             raise InputError(f"sources: {cfg.url} is already a source")
         store.add_source(session, cfg, origin="cli")
     app.console.print(f"added {cfg.name!r}: {cfg.url} ({cfg.kind}, language {cfg.language}: {how})")
+
+
+def _refuse_private_url(app: AppContext, url: str) -> None:
+    """A URL on a loopback, private or link-local address (or not http/https) is refused unless
+    ``crawl.allow_networks`` allows its network (the crawl checks every fetch again)."""
+    line = url_refusal(url, app.config.settings.crawl.allowed_networks)
+    if line is not None:
+        raise InputError(f"sources: {line}")
+
+
+def _refused_outlines(app: AppContext, urls: list[str]) -> dict[str, str]:
+    """URL → the refusal line, for the outline URLs the network guard refuses."""
+    allow = app.config.settings.crawl.allowed_networks
+    with ThreadPoolExecutor(max_workers=8) as pool:  # a DNS lookup each
+        lines = list(pool.map(lambda url: url_refusal(url, allow), urls))
+    return {url: line for url, line in zip(urls, lines, strict=True) if line is not None}
 
 
 def _refuse_known_url(app: AppContext, url: str) -> None:
@@ -232,7 +252,9 @@ def import_opml_cmd(app: AppContext, file: Any, language: str | None) -> None:
     """Merge an OPML subscription list into the archive (matched by name). Outlines without a
     language get their feed's (fetched: declared, else detected in its items); an outline that
     cannot become a source is listed, the others are imported."""
-    outlines = read_outlines(file.read())
+    every = read_outlines(file.read())
+    refused = _refused_outlines(app, [o.url for o in every if is_fetchable_link(o.url)])
+    outlines = [o for o in every if o.url not in refused]
     found: dict[str, OutlineFacts] = {}
     unknown = [o.url for o in outlines if not o.language and is_fetchable_link(o.url)]
     if language is None and unknown:
@@ -245,11 +267,12 @@ def import_opml_cmd(app: AppContext, file: Any, language: str | None) -> None:
     with app.db.session() as session:
         merged = store.merge_sources(session, result.sources, origin="opml")
     _report_merge(app, merged)
-    for problem in result.unplaced:
+    unplaced = [Unplaced(o, refused[o.url]) for o in every if o.url in refused] + result.unplaced
+    for problem in unplaced:
         click.echo(f"not imported: {problem}", err=True)
-    if result.unplaced:
+    if unplaced:
         raise MonitorError(
-            f"opml: {len(result.unplaced)} of {len(outlines)} outline(s) not imported "
+            f"opml: {len(unplaced)} of {len(every)} outline(s) not imported "
             "(listed above); the others were"
         )
 

@@ -11,8 +11,12 @@
 The :class:`Collector` connects them: a stored item counts on its source's tally and releases
 its hold on the source; a source that is done has its outcome written and reported. An engine
 (the Scrapy spider in ``spiders/``) drives it: it records what happens on the tallies, runs each
-step of a source through the ledger, plans entries with :meth:`Collector.plan` and submits items
-with :meth:`Collector.submit`.
+step of a source through the ledger, plans entries with :meth:`Collector.plan`, stores the items
+of a feed at once with :meth:`Collector.store_now` (before any of their article pages is asked
+for) and submits the rest with :meth:`Collector.submit`.
+
+Each source asks for at most ``crawl.max_article_fetches_per_source`` article pages per run; the
+planner defers the rest to a later run.
 
 A source the crawl never reached (stopped early, e.g. on SIGTERM) is recorded as ``skipped``.
 """
@@ -27,14 +31,23 @@ from typing import Any
 from monitor.collect.batches import STORE_BATCH, BatchWriter, Stored
 from monitor.collect.ledger import Ledger
 from monitor.collect.outcome import record_source_outcome
-from monitor.collect.plan import Decision, KnownItems, PagePolicy, identify, plan_entries
+from monitor.collect.plan import (
+    Decision,
+    Defer,
+    Fetch,
+    KnownItems,
+    PagePolicy,
+    identify,
+    plan_entries,
+)
 from monitor.collect.progress import Progress, ProgressReporter
 from monitor.collect.records import CollectedItem, FeedEntry, SourceJob
 from monitor.collect.tally import SourceTally
 from monitor.collect.timings import Timings
-from monitor.config import CrawlSettings
+from monitor.config import CrawlSettings, shipped_outlets
 from monitor.db.engine import Database
 from monitor.db.items import find_known
+from monitor.identity import Outlets
 from monitor.pipeline import ItemStage
 
 log = logging.getLogger(__name__)
@@ -51,9 +64,12 @@ class Collector:
         stages: Sequence[ItemStage] = (),
         progress: Progress | None = None,
         batch_size: int = STORE_BATCH,
+        outlets: Outlets | None = None,
     ) -> None:
+        """``outlets``: for entry keys and stored title keys (default: the shipped list)."""
         self.db = db
         self.crawl = crawl
+        self.outlets = outlets or shipped_outlets()
         self.run_id = run_id
         self.tallies = {job.source_id: SourceTally(job) for job in jobs}
         self.timings = Timings()
@@ -66,6 +82,7 @@ class Collector:
             timings=self.timings,
             on_stored=self._stored,
             batch_size=batch_size,
+            outlets=self.outlets,
         )
         self.reporter = ProgressReporter(progress, self.tallies)
 
@@ -77,9 +94,10 @@ class Collector:
     def plan(
         self, job: SourceJob, entries: Sequence[FeedEntry], policy: PagePolicy
     ) -> list[Decision]:
-        """Decide for the entries not met before in this run, after one archive look-up."""
+        """Decide for the entries not met before in this run, after one archive look-up; the
+        source's article pages are counted against its cap for the run."""
         tally = self.tallies[job.source_id]
-        candidates = identify(entries, tally.seen_keys)
+        candidates = identify(entries, tally.seen_keys, outlets=self.outlets)
         tally.seen_keys.update(c.key for c in candidates)
         if not candidates:
             return []
@@ -90,11 +108,30 @@ class Collector:
                 [c.key for c in candidates],
                 [c.canonical_url for c in candidates],
             )
-        return plan_entries(job, candidates, KnownItems(by_key, by_url), policy)
+        budget = max(self.crawl.max_article_fetches_per_source - tally.pages_asked, 0)
+        decisions = plan_entries(job, candidates, KnownItems(by_key, by_url), policy, budget=budget)
+        for d in decisions:
+            if isinstance(d, Fetch):
+                tally.page_asked()
+            elif isinstance(d, Defer):
+                if d.item is not None:
+                    tally.pages_deferred += 1
+                else:
+                    tally.not_stored += 1
+        return decisions
 
     def submit(self, item: CollectedItem) -> None:
         """Queue an item for storing; its hold on its source ends once its batch is stored."""
         self.writer.submit(item)
+
+    def store_now(self, items: Sequence[CollectedItem]) -> None:
+        """Store these items now (in batches), each holding its source until it is stored."""
+        if not items:
+            return
+        for item in items:
+            self.ledger.hold(item.source_id)
+            self.writer.submit(item)
+        self.writer.flush()
 
     def flush(self, *, stale_only: bool = False) -> None:
         self.writer.flush(stale_only=stale_only)
@@ -104,7 +141,7 @@ class Collector:
             tally = self.tallies[r.item.source_id]
             if r.error is not None:
                 tally.error(r.error)
-            tally.stored(r.outcome)
+            tally.stored(r.outcome, page_result=r.item.page_result)
         for r in results:
             self.ledger.release(r.item.source_id)
 
@@ -112,7 +149,7 @@ class Collector:
 
     def _source_done(self, tally: SourceTally) -> None:
         """Write the source's run row and fetch state; report progress. Never raises."""
-        tally.status = tally.final_status()
+        tally.close()
         try:
             record_source_outcome(self.db, self.run_id, tally, self.crawl, now=datetime.now(UTC))
         except Exception:
@@ -138,12 +175,14 @@ class Collector:
         return {
             "sources_total": len(t),
             "sources_ok": sum(1 for x in t if x.status in ("ok", "not_modified")),
+            "sources_partial": sum(1 for x in t if x.status == "partial"),
             "sources_failed": sum(1 for x in t if x.status == "failed"),
             "sources_skipped": sum(1 for x in t if x.status == "skipped"),
             "fetched": sum(x.fetched for x in t),
             "new_items": sum(x.new for x in t),
             "known_items": sum(x.known for x in t),
             "revised_items": sum(x.revised for x in t),
+            "attached_items": sum(x.attached for x in t),
             "errors": sum(x.errors for x in t),
             "relevant_items": int(stats.get("judge/relevant", 0)),
             "copies_folded": int(stats.get("fold/copies", 0)),

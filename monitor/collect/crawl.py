@@ -30,6 +30,8 @@ from monitor.collect.records import SourceJob
 from monitor.config import AppConfig, CrawlSettings
 from monitor.db.crawl_guard import claim_crawl_run
 from monitor.db.engine import Database
+from monitor.db.keys import OPTION as OUTLETS_OPTION
+from monitor.db.keys import outlet_key_warning
 from monitor.db.models import FetchState, Source
 from monitor.db.read.sources import run_outcomes
 from monitor.db.runs import finish_run, select_sources
@@ -48,7 +50,11 @@ class CrawlRunning(CrawlError):
     """Another crawl of the same archive is under way."""
 
 
-STALE_MARGIN_S = 600  # a run on another host counts as live this long past the time limit
+STALE_MARGIN_S = 600
+# totals of the summary that the crawl_runs row has no column for (its sources' rows tell them)
+SUMMARY_ONLY = frozenset(
+    {"sources_skipped", "sources_partial", "attached_items"}
+)  # a run on another host counts as live this long past the time limit
 
 
 class CrawlEngine(Protocol):
@@ -82,6 +88,8 @@ class CrawlSummary:
     timings: dict[str, float] = field(default_factory=dict)
     sources: list[SourceOutcome] = field(default_factory=list)
     sources_skipped: int = 0  # not reached: the crawl was stopped early
+    sources_partial: int = 0  # reached, but article pages failed or entries were not stored
+    attached_items: int = 0  # article texts attached to items stored with their feed text
 
     @property
     def all_failed(self) -> bool:
@@ -124,7 +132,7 @@ def _run_status(totals: dict[str, Any]) -> str:
         return "empty"
     if totals["sources_failed"] == totals["sources_total"]:
         return "failed"
-    if totals["sources_failed"] or totals["sources_skipped"]:
+    if totals["sources_failed"] or totals["sources_skipped"] or totals["sources_partial"]:
         return "partial"
     return "ok"
 
@@ -135,18 +143,24 @@ def run_crawl(
     *,
     engine: CrawlEngine,
     source_names: Sequence[str] | None = None,
+    source_ids: Sequence[int] | None = None,
     due_only: bool = False,
     fulltext: bool = True,
     trigger: str = "cli",
     progress: Progress | None = None,
     stages: Sequence[ItemStage] | None = None,
+    exclusive: bool = True,
 ) -> CrawlSummary:
-    """Crawl the chosen sources once, in this process (see the module docstring)."""
+    """Crawl the chosen sources once, in this process (see the module docstring).
+    ``source_ids``: the enabled ones among these sources; ``exclusive=False``: a worker's crawl,
+    which runs beside other workers' (:func:`~monitor.db.crawl_guard.claim_crawl_run`)."""
     crawl = config.settings.crawl
     now = datetime.now(UTC)
     started = time.perf_counter()
     with db.session() as session:
-        rows = select_sources(session, names=source_names, due_only=due_only, now=now)
+        rows = select_sources(
+            session, names=source_names, ids=source_ids, due_only=due_only, now=now
+        )
         if source_names:
             missing = sorted(set(source_names) - {src.name for src, _ in rows})
             if missing and not due_only:
@@ -155,10 +169,15 @@ def run_crawl(
                 )
         jobs = [make_job(src, state, crawl) for src, state in rows]
         options = {
-            "sources": list(source_names or []),
+            "sources": list(source_names or ())
+            or ([src.name for src, _ in rows] if source_ids is not None else []),
             "due_only": due_only,
             "fulltext": fulltext,
+            OUTLETS_OPTION: config.outlets.fingerprint,
         }
+        warning = outlet_key_warning(session, config.outlets, str(config.outlets_path))
+    if warning:
+        log.warning("%s", warning.removeprefix("warning: "))
     with db.session() as session:  # its own transaction: the claim locks first
         claim = claim_crawl_run(
             session,
@@ -167,6 +186,7 @@ def run_crawl(
             sources_total=len(jobs),
             now=now,
             stale_after_s=crawl.run_time_limit_s + STALE_MARGIN_S,
+            exclusive=exclusive,
         )
     for closed in claim.closed:
         log.warning("Closed crawl run left running by a dead process run=%d", closed)
@@ -180,7 +200,9 @@ def run_crawl(
         from monitor.collect.stages import default_stages
 
         stages = default_stages(config, db)
-    collector = Collector(db, crawl, jobs, run_id=run_id, stages=stages, progress=progress)
+    collector = Collector(
+        db, crawl, jobs, run_id=run_id, stages=stages, progress=progress, outlets=config.outlets
+    )
     message = ""
     status = "empty"
     try:
@@ -206,9 +228,13 @@ def run_crawl(
                 run_id,
                 finished_at=datetime.now(UTC),
                 status=status,
-                stats={"timings": timings, "stages": dict(collector.writer.ctx.stats)},
+                stats={
+                    "timings": timings,
+                    "stages": dict(collector.writer.ctx.stats),
+                    "attached_items": totals["attached_items"],
+                },
                 message=message,
-                **{k: v for k, v in totals.items() if k != "sources_skipped"},
+                **{k: v for k, v in totals.items() if k not in SUMMARY_ONLY},
             )
     with db.session() as session:
         results = run_outcomes(session, run_id)

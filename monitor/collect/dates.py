@@ -431,3 +431,15 @@ def judge_date(
     """``(utc_datetime_or_None, quality)`` for a date from a feed, sitemap or page."""
     reading = read_date(value, now=now, context=context)
     return reading.at, reading.quality
+
+
+MAX_DATE_TEXT = 200
+
+
+def unread_date_text(value: object, quality: DateQuality) -> str | None:
+    """The source's own date string when it was not read as a plausible date (kept so that a
+    reader sees what the source said instead of a wrong real date); None when it was read."""
+    if quality == "ok" or not isinstance(value, str):
+        return None
+    text = " ".join(value.split())
+    return text[:MAX_DATE_TEXT] or None

@@ -35,7 +35,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from monitor.collect.charset import decode_bytes
-from monitor.collect.dates import DateContext, judge_date
+from monitor.collect.dates import DateContext, judge_date, unread_date_text
 from monitor.collect.records import FeedEntry, ParsedFeed
 from monitor.collect.text import Converted, clean_line, clean_text, convert_html, title_text
 from monitor.collect.xmlsafety import check_xml_safe
@@ -281,5 +281,6 @@ def _to_entry(
         language=str(language)[:8] if language else None,
         published_at=published_at,
         date_quality=quality,
+        date_text=unread_date_text(value, quality),
         arrived_via="feed",
     )

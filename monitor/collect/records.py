@@ -14,8 +14,11 @@ from typing import Literal
 
 ArrivedVia = Literal["feed", "sitemap", "listing", "manual"]
 DateQuality = Literal["ok", "missing", "unparseable", "future", "implausible"]
-FulltextStatus = Literal["none", "ok", "failed", "skipped", "copied"]
-StoreOutcome = Literal["new", "revised", "known", "error"]  # what storing an entry did
+# "pending": stored with its feed text, its article page not read yet (fetched later in the run,
+# or by a later run when this one was cut off or reached its cap)
+FulltextStatus = Literal["none", "ok", "failed", "skipped", "copied", "pending"]
+# what storing an entry did; "attached": an article page's text was added to a stored item
+StoreOutcome = Literal["new", "revised", "known", "attached", "error"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,8 @@ class FeedEntry:
     language: str | None = None
     published_at: datetime | None = None
     date_quality: DateQuality = "missing"
+    # the date as the source wrote it, kept when it could not be read as a real date
+    date_text: str | None = None
     arrived_via: ArrivedVia = "feed"
 
 
@@ -76,6 +81,9 @@ class CollectedItem:
     # the spider's look-up found no stored item for this entry (the store then skips its own;
     # the unique constraint still catches a concurrent insert)
     looked_up_new: bool = False
+    # the outcome of the article page of an entry stored earlier with its feed text: the store
+    # attaches the article's text as a revision (``ok``) or records that it failed (``failed``)
+    page_result: bool = False
 
 
 @dataclass(frozen=True, slots=True)

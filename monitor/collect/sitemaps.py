@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from monitor.collect.dates import DateContext, judge_date
+from monitor.collect.dates import DateContext, judge_date, unread_date_text
 from monitor.collect.records import FeedEntry
 from monitor.collect.text import clean_line, title_text
 from monitor.collect.xmlsafety import check_xml_safe
@@ -101,12 +101,13 @@ def parse_sitemap(
         title = ""
         language = None
         published_at, quality = None, "missing"
+        date_text = None
         if news is not None:
             # text, unless it plainly is markup (news:title says nothing about its type)
             title = title_text(_child_text(news, "title")).text
-            published_at, quality = judge_date(
-                _child_text(news, "publication_date") or None, now=now, context=dates
-            )
+            stated = _child_text(news, "publication_date") or None
+            published_at, quality = judge_date(stated, now=now, context=dates)
+            date_text = unread_date_text(stated, quality)
             pub = _find(news, "publication")
             if pub is not None:
                 language = _child_text(pub, "language")[:8] or None
@@ -127,6 +128,7 @@ def parse_sitemap(
                 language=language,
                 published_at=published_at,
                 date_quality=quality,  # type: ignore[arg-type]
+                date_text=date_text,
                 arrived_via="sitemap",
             )
         )

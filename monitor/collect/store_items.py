@@ -6,6 +6,12 @@ URL is the same item too. For a known item, a changed title, summary or (when th
 the feed itself) text is a **revision**: the old values go to ``item_revisions``, the item gets
 the new ones and ``revision + 1``, and the pipeline stages run again. Published and first-seen
 times are kept apart; a revision never moves ``first_seen_at``.
+
+An entry stored with its feed text while its article page was still to come (full-text status
+``pending``) gets the page's outcome later (``CollectedItem.page_result``): the article's text is
+**attached** as a revision the same way (and the stages run again: relevance and story may
+change), with the article's author and date where the feed gave none; a page that could not be
+read only marks the item ``failed`` (its feed text stays, nothing to judge again).
 """
 
 from __future__ import annotations
@@ -19,10 +25,10 @@ from monitor.collect.records import CollectedItem
 from monitor.db.items import add_revision, get_item_for_entry, insert_item
 from monitor.db.models import Item
 from monitor.dedup.text import strip_boilerplate
-from monitor.identity import content_fingerprint, title_key
+from monitor.identity import Outlets, content_fingerprint, title_key
 from monitor.textnorm import normalise
 
-Outcome = Literal["new", "revised", "known"]
+Outcome = Literal["new", "revised", "known", "attached"]
 
 
 def _text_of(item: CollectedItem) -> str:
@@ -31,14 +37,14 @@ def _text_of(item: CollectedItem) -> str:
     return item.entry.text or item.entry.summary
 
 
-def fingerprint_body(text: str) -> str:
-    """The body a content fingerprint is taken of: ``prepare_body(text).body`` (boilerplate
-    removed, normalised) without the shingles and numbers that only folding needs."""
-    return normalise(strip_boilerplate(text))
+def fingerprint_body(text: str, outlets: Outlets) -> str:
+    """The body a content fingerprint is taken of: ``prepare_body(text, outlets).body``
+    (boilerplate removed, normalised) without the shingles and numbers that only folding needs."""
+    return normalise(strip_boilerplate(text, outlets))
 
 
-def _fingerprint(title: str, text: str) -> str:
-    return content_fingerprint(title, fingerprint_body(text))
+def _fingerprint(title: str, text: str, outlets: Outlets) -> str:
+    return content_fingerprint(title, fingerprint_body(text, outlets), outlets)
 
 
 def store_collected(
@@ -48,13 +54,17 @@ def store_collected(
     run_id: int | None,
     now: datetime,
     declared_language: str | None,
+    outlets: Outlets,
 ) -> tuple[Outcome, Item | None]:
-    """Insert or revise; returns the outcome and the row the stages should see (None if known)."""
+    """Insert or revise; returns the outcome and the row the stages should see (None if known).
+    ``outlets``: for the stored title key and content fingerprint."""
     entry, article = item.entry, item.article
     if not item.looked_up_new:
         existing = get_item_for_entry(session, item.source_id, item.entry_key, item.canonical_url)
         if existing is not None:
-            return _maybe_revise(session, existing, item, now=now)
+            if item.page_result:
+                return _attach_page(session, existing, item, now=now, outlets=outlets)
+            return _maybe_revise(session, existing, item, now=now, outlets=outlets)
     title = entry.title or (article.title if article else "") or ""
     text = _text_of(item)
     published_at, quality = entry.published_at, entry.date_quality
@@ -78,26 +88,27 @@ def store_collected(
         declared_language=declared_language,
         published_at=published_at,
         date_quality=quality,
+        date_text=entry.date_text if quality == entry.date_quality else None,
         first_seen_at=now,
         updated_at=now,
         arrived_via=entry.arrived_via,
         fulltext_status=item.fulltext_status,
         revision=1,
-        content_hash=_fingerprint(title, text),
-        title_key=title_key(title),
+        content_hash=_fingerprint(title, text, outlets),
+        title_key=title_key(title, outlets),
     )
     return "new", row
 
 
 def _maybe_revise(
-    session: Session, row: Item, item: CollectedItem, *, now: datetime
+    session: Session, row: Item, item: CollectedItem, *, now: datetime, outlets: Outlets
 ) -> tuple[Outcome, Item | None]:
     entry = item.entry
     new_title = entry.title or row.title
     new_summary = entry.summary if entry.arrived_via == "feed" else row.summary
     new_text = row.text
     if (
-        row.fulltext_status == "none"
+        row.fulltext_status in ("none", "pending")
         and entry.arrived_via == "feed"
         and (entry.text or entry.summary)
     ):
@@ -106,11 +117,50 @@ def _maybe_revise(
         new_text = item.article.text
     if (new_title, new_summary, new_text) == (row.title, row.summary, row.text):
         return "known", None
+    _revise(session, row, new_title, new_summary, new_text, now=now, outlets=outlets)
+    return "revised", row
+
+
+def _attach_page(
+    session: Session, row: Item, item: CollectedItem, *, now: datetime, outlets: Outlets
+) -> tuple[Outcome, Item | None]:
+    """The article page's outcome for an item stored with its feed text (module docstring)."""
+    article = item.article
+    if article is None or not article.text:
+        if row.fulltext_status == "pending":
+            row.fulltext_status = "failed"
+            session.flush()
+        return "known", None
+    row.fulltext_status = "ok"
+    if not row.author and article.author:
+        row.author = article.author
+    if row.published_at is None and article.published_at is not None:
+        row.published_at, row.date_quality = article.published_at, article.date_quality
+    elif row.published_at is None and row.date_quality == "missing":
+        row.date_quality = article.date_quality
+    title = row.title or article.title or ""
+    if (title, article.text) == (row.title, row.text):
+        session.flush()
+        return "attached", None
+    _revise(session, row, title, row.summary, article.text, now=now, outlets=outlets)
+    return "attached", row
+
+
+def _revise(
+    session: Session,
+    row: Item,
+    title: str,
+    summary: str,
+    text: str,
+    *,
+    now: datetime,
+    outlets: Outlets,
+) -> None:
+    """Keep the old title, summary and text as a revision; the item gets the new ones."""
     add_revision(session, row, now=now)
-    row.title, row.summary, row.text = new_title, new_summary, new_text
+    row.title, row.summary, row.text = title, summary, text
     row.revision += 1
     row.updated_at = now
-    row.content_hash = _fingerprint(new_title, new_text)
-    row.title_key = title_key(new_title)
+    row.content_hash = _fingerprint(title, text, outlets)
+    row.title_key = title_key(title, outlets)
     session.flush()
-    return "revised", row

@@ -6,9 +6,13 @@ totals. A source keeps at most ``MAX_MESSAGES`` messages, each cut at 1,000 char
 warning is a message that counts no error.
 
 The main document (feed, sitemap or listing page) decides the source's status: ``failed`` when
-it could not be fetched or read, ``not_modified`` on a 304, else ``ok``; a source the crawl never
-reached is ``skipped``. Errors on article pages or child sitemaps are counted and noted, and the
-source stays ``ok``.
+it could not be fetched or read, ``not_modified`` on a 304; a source the crawl never reached is
+``skipped``. Otherwise the source is ``ok`` only when every entry was stored and every article
+page it asked for was read: article pages that failed or were cut off (the crawl ended first),
+and entries not stored (a store error; a sitemap or listing entry whose page failed or waits for
+a later run), make it ``partial``, with a note saying how many (:meth:`SourceTally.shortfall`).
+Feed entries whose pages wait for a later run (the run's page cap) were stored with their feed
+text: a warning, still ``ok``. Errors on child sitemaps are counted and noted.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ log = logging.getLogger(__name__)
 MAX_MESSAGES = 50
 NOT_REACHED = "not reached: crawl stopped early"
 
-SourceStatus = Literal["ok", "failed", "not_modified", "skipped"]
+SourceStatus = Literal["ok", "partial", "failed", "not_modified", "skipped"]
 
 
 @dataclass
@@ -49,6 +53,12 @@ class SourceTally:
     skipped: bool = False
     status: SourceStatus = "ok"
     seen_keys: set[str] = field(default_factory=set)  # entry keys met in this run
+    attached: int = 0  # article texts attached to items stored with their feed text
+    pages_asked: int = 0  # article pages requested
+    pages_done: int = 0  # … answered or failed (the rest were cut off by the end of the crawl)
+    pages_failed: int = 0  # … that gave no article text (HTTP error, timeout, nothing found)
+    pages_deferred: int = 0  # feed entries stored with their feed text, page left for later
+    not_stored: int = 0  # entries this run did not store
 
     # ------------------------------------------------------------------ messages
 
@@ -107,13 +117,46 @@ class SourceTally:
         if when is not None and (self.newest_item is None or when > self.newest_item):
             self.newest_item = when
 
-    def stored(self, outcome: StoreOutcome) -> None:
+    def stored(self, outcome: StoreOutcome, *, page_result: bool = False) -> None:
+        """Count what storing an item did; an article page's outcome for an item stored
+        earlier (``page_result``) counts as attached, or as nothing when it gave no text."""
         if outcome == "new":
             self.new += 1
         elif outcome == "revised":
             self.revised += 1
-        elif outcome == "known":
+        elif outcome == "attached":
+            self.attached += 1
+        elif outcome == "known" and not page_result:
             self.known += 1
+        elif outcome == "error" and not page_result:
+            self.not_stored += 1
+
+    # ------------------------------------------------------------------ article pages
+
+    def page_asked(self) -> None:
+        self.pages_asked += 1
+
+    def page_done(self, *, failed: bool) -> None:
+        self.pages_done += 1
+        if failed:
+            self.pages_failed += 1
+
+    @property
+    def pages_cut_off(self) -> int:
+        """Article pages asked for and neither answered nor failed: the crawl ended first."""
+        return max(self.pages_asked - self.pages_done, 0)
+
+    def shortfall(self) -> str | None:
+        """What this run did not do for the source ("3 article pages failed, 2 cut off"), or
+        None when every page asked for was read and every entry stored."""
+        parts = []
+        if self.pages_failed:
+            parts.append(f"{_count(self.pages_failed, 'article page')} failed")
+        if self.pages_cut_off:
+            parts.append(f"{_count(self.pages_cut_off, 'article page')} cut off")
+        if self.not_stored:
+            parts.append(f"{_count(self.not_stored, 'entry', 'entries')} not stored")
+        return ", ".join(parts) or None
 
     # ------------------------------------------------------------------ the end
 
@@ -124,16 +167,45 @@ class SourceTally:
             return "failed"
         if self.not_modified:
             return "not_modified"
-        return "ok"
+        return "partial" if self.shortfall() else "ok"
+
+    def close(self) -> SourceStatus:
+        """Settle the status once the source is done; a ``partial`` source's first message
+        says what fell short ("partial: 2 article pages failed, 5 cut off")."""
+        self.status = self.final_status()
+        if self.status == "partial":
+            self.messages.insert(0, f"partial: {self.shortfall()}")
+            del self.messages[MAX_MESSAGES:]
+        if self.pages_deferred and self.status in ("ok", "partial"):
+            self.warn(
+                f"{_count(self.pages_deferred, 'article page')} left for the next run "
+                "(crawl.max_article_fetches_per_source); those entries are stored with their "
+                "feed text"
+            )
+        return self.status
+
+    @property
+    def work_left(self) -> bool:
+        """Whether entries or article pages of this run are left for the next one (cut off,
+        deferred by the cap, not stored): the next run must read the whole feed again."""
+        return bool(self.pages_cut_off or self.pages_deferred or self.not_stored)
 
     def fetch_outcome(self) -> FetchOutcome:
-        """What the fetch-state policy needs to know (:func:`~monitor.collect.polling.next_fetch_state`)."""
+        """What the fetch-state policy needs to know (:func:`~monitor.collect.polling.next_fetch_state`).
+        With work left for the next run, no validators are kept (a 304 would hide the entries
+        whose pages are still to fetch) and the newest date seen does not move (a sitemap
+        lists only entries newer than it)."""
+        left = self.work_left
         return FetchOutcome(
             http_status=self.http_status,
             failure=self.failure,
             not_modified=self.not_modified,
-            etag=self.etag,
-            last_modified=self.last_modified,
+            etag=None if left else self.etag,
+            last_modified=None if left else self.last_modified,
             retry_after_until=self.retry_after_until,
-            newest_item=self.newest_item,
+            newest_item=None if left else self.newest_item,
         )
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"

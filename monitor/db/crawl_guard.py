@@ -14,7 +14,10 @@ lock (SQLite) or an advisory lock (PostgreSQL), so two crawls starting together 
 it closes every ``running`` row that is not live as ``aborted`` (a crawl killed with ``kill -9``,
 a machine that lost power) and, unless a live one remains, records the new run. A live one means
 another crawl of this archive is under way: the new one is refused, rather than fetching every
-page a second time.
+page a second time. A worker's run (``exclusive=False``: ``monitor worker`` crawls the sources the
+shared frontier gave it, see :mod:`monitor.frontier`) is recorded beside live ones: the frontier
+hands each source to one worker per cycle. An exclusive crawl is still refused while a worker's
+run is live.
 """
 
 from __future__ import annotations
@@ -112,14 +115,16 @@ def claim_crawl_run(
     sources_total: int,
     now: datetime,
     stale_after_s: float,
+    exclusive: bool = True,
 ) -> Claim:
-    """Record a new ``running`` crawl run unless another live one exists (module docstring).
-    Call it in a transaction of its own: the lock must be its first statement."""
+    """Record a new ``running`` crawl run unless another live one exists (module docstring;
+    ``exclusive=False``: a worker's run, recorded whatever else runs). Call it in a transaction
+    of its own: the lock must be its first statement."""
     _lock(session)
     closed, live = close_stale_runs(
         session, now=now, stale_after_s=stale_after_s, who="crawl: closed by the next crawl"
     )
-    if live:
+    if live and exclusive:
         return Claim(None, live, closed)
     process = this_process()
     run = start_run(

@@ -206,8 +206,10 @@ def close_crawl_runs(
     message: str,
     pid: int | None = None,
     run_ids: Sequence[int] | None = None,
+    host: str | None = None,
 ) -> list[int]:
-    """Mark ``running`` crawl runs (of ``pid`` or with these ids) as ended; returns their ids."""
+    """Mark ``running`` crawl runs (of ``pid`` or with these ids; ``host``: only the runs
+    recorded on this host) as ended; returns their ids."""
     stmt = select(CrawlRun).where(CrawlRun.status == RUNNING)
     if pid is not None:
         stmt = stmt.where(CrawlRun.pid == pid)
@@ -215,6 +217,8 @@ def close_crawl_runs(
         stmt = stmt.where(CrawlRun.id.in_(list(run_ids)))
     closed = []
     for run in session.scalars(stmt):
+        if host is not None and ((run.options or {}).get("process") or {}).get("host") != host:
+            continue
         run.status = status
         run.finished_at = at
         run.message = f"{run.message}\n{message}".strip() if run.message else message

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from monitor.db.models import Item, Label
@@ -138,3 +138,42 @@ def pair_constraints(session: Session) -> PairConstraints:
 def list_labels(session: Session, *, limit: int = 100) -> list[LabelRecord]:
     rows = session.scalars(select(Label).order_by(Label.id.desc()).limit(limit))
     return [_record(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class ItemLabels:
+    """The labels in force that concern some items: ``relevance`` (item → label) and ``pairs``
+    ((smaller id, larger id) → label) for every pair with one of the items in it."""
+
+    relevance: dict[int, LabelRecord]
+    pairs: dict[tuple[int, int], LabelRecord]
+
+    def pair(self, a: int, b: int) -> LabelRecord | None:
+        return self.pairs.get((min(a, b), max(a, b)))
+
+    def pairs_of(self, item_id: int) -> list[tuple[int, LabelRecord]]:
+        """``(other item, label)`` for every pair label in force with ``item_id``, newest first."""
+        found = [
+            (b if a == item_id else a, r) for (a, b), r in self.pairs.items() if item_id in (a, b)
+        ]
+        return sorted(found, key=lambda f: f[1].id, reverse=True)
+
+
+def labels_of(session: Session, item_ids: Iterable[int]) -> ItemLabels:
+    """The labels in force for ``item_ids`` (for the pages: one query, however many items)."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return ItemLabels({}, {})
+    rows = session.scalars(
+        select(Label)
+        .where(or_(Label.item_id.in_(ids), Label.other_item_id.in_(ids)))
+        .order_by(Label.id)
+    )
+    relevance: dict[int, LabelRecord] = {}
+    pairs: dict[tuple[int, int], LabelRecord] = {}
+    for row in rows:  # oldest first: a newer label replaces an older one of the same key
+        if row.kind in RELEVANCE_KINDS:
+            relevance[row.item_id] = _record(row)
+        elif row.other_item_id is not None:
+            pairs[(row.item_id, row.other_item_id)] = _record(row)
+    return ItemLabels({k: v for k, v in relevance.items() if k in ids}, pairs)

@@ -191,7 +191,7 @@ class CrawlRunSource(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"), index=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
-    # ok | not_modified | failed | skipped
+    # ok | partial | not_modified | failed | skipped (partial: first message says what fell short)
     status: Mapped[str] = mapped_column(String(16), default="ok")
     http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     fetched: Mapped[int] = mapped_column(Integer, default=0)
@@ -261,6 +261,8 @@ class Item(Base):
     published_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
     # ok | missing | future | implausible | unparseable
     date_quality: Mapped[str] = mapped_column(String(16), default="ok")
+    # the source's own date string when it could not be read as a plausible date
+    date_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # the time lists sort on: publication when plausible, else first seen (computed by the database)
     sort_at: Mapped[datetime] = mapped_column(Computed(SORT_AT_SQL), index=True)
@@ -270,7 +272,7 @@ class Item(Base):
     )  # feed|sitemap|listing|manual
     fulltext_status: Mapped[str] = mapped_column(
         String(16), default="none"
-    )  # none|ok|failed|skipped
+    )  # none|ok|failed|skipped|copied|pending (feed text stored, article page not read yet)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     title_key: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)

@@ -18,13 +18,21 @@ from monitor.records import SourceOutcome
 
 
 def select_sources(
-    session: Session, *, names: Sequence[str] | None = None, due_only: bool = False, now: datetime
+    session: Session,
+    *,
+    names: Sequence[str] | None = None,
+    ids: Sequence[int] | None = None,
+    due_only: bool = False,
+    now: datetime,
 ) -> list[tuple[Source, FetchState | None]]:
-    """Enabled sources (or exactly the named ones), optionally only those due at ``now``."""
+    """Enabled sources (or exactly the named ones; ``ids``: the enabled ones among these),
+    optionally only those due at ``now``."""
     stmt = select(Source, FetchState).outerjoin(FetchState, FetchState.source_id == Source.id)
     if names:
         stmt = stmt.where(Source.name.in_(list(names)))
     else:
+        if ids is not None:
+            stmt = stmt.where(Source.id.in_(list(ids)))
         stmt = stmt.where(Source.enabled.is_(True))
     if due_only:
         stmt = stmt.where(
@@ -90,3 +98,13 @@ def finish_run(session: Session, run_id: int, **values: Any) -> None:
         return
     for key, value in values.items():
         setattr(run, key, value)
+
+
+def last_attempts(session: Session, source_ids: Sequence[int]) -> dict[int, datetime]:
+    """source id → when it was last fetched, for those of ``source_ids`` fetched ever."""
+    if not source_ids:
+        return {}
+    stmt = select(FetchState.source_id, FetchState.last_attempt_at).where(
+        FetchState.source_id.in_(list(source_ids)), FetchState.last_attempt_at.is_not(None)
+    )
+    return {int(sid): at for sid, at in session.execute(stmt) if at is not None}

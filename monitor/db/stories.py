@@ -1,4 +1,10 @@
-"""Queries for stories and the near-duplicate index (dedup signatures and LSH bands)."""
+"""Queries for stories and the near-duplicate index (dedup signatures and LSH bands).
+
+The queries the fold stage runs for every item are built once (module constants with bound
+parameters) and run on the session's connection: building and compiling a statement costs several
+times what SQLite takes to answer it. They read what is flushed; the fold stage flushes before
+each read that needs its own writes.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+from sqlalchemy.sql import Executable
 
 from monitor.db.labels import pair_constraints
 from monitor.db.models import DedupBand, DedupSignature, Item, ItemTag, Story, StoryEvent
 from monitor.records import MANUAL_SIGNALS
+
+
+def _run(session: Session, stmt: Executable, params: dict[str, Any] | None = None) -> Any:
+    """Run a prepared statement on the session's connection (no autoflush, no ORM); its
+    :class:`~sqlalchemy.engine.CursorResult`, rows untyped."""
+    conn: Connection = session.connection()
+    return conn.execute(stmt, params or {})
 
 
 @dataclass(frozen=True)
@@ -78,10 +95,12 @@ def tag_values(
     return out
 
 
+_TAG_PAIRS = select(ItemTag.kind, ItemTag.value).where(ItemTag.item_id == bindparam("item_id"))
+
+
 def tag_pairs(session: Session, item_id: int) -> list[tuple[str, str]]:
-    """(kind, value) of an item's tags, without their evidence."""
-    rows = session.execute(select(ItemTag.kind, ItemTag.value).where(ItemTag.item_id == item_id))
-    return [(k, v) for k, v in rows]
+    """(kind, value) of an item's tags, without their evidence (flushed tags only)."""
+    return [(k, v) for k, v in _run(session, _TAG_PAIRS, {"item_id": item_id})]
 
 
 _FOLD_COLUMNS = (
@@ -131,6 +150,25 @@ def load_fold_rows(session: Session, item_ids: Iterable[int]) -> list[FoldRow]:
 # --------------------------------------------------------------------------- candidates
 
 
+_EXACT: dict[tuple[bool, bool, bool], Executable] = {}
+
+
+def _exact_statement(url: bool, guid: bool, content_hash: bool) -> Executable:
+    """The exact-copy query for the identifiers an item has (see :func:`exact_matches`)."""
+    same = []
+    if url:
+        same.append(Item.canonical_url == bindparam("canonical_url"))
+    if guid:
+        same.append((Item.source_id == bindparam("source_id")) & (Item.guid == bindparam("guid")))
+    if content_hash:
+        same.append(Item.content_hash == bindparam("content_hash"))
+    return (
+        select(Item.id, Item.canonical_url, Item.source_id, Item.guid, Item.content_hash)
+        .where(Item.story_id.is_not(None), Item.id != bindparam("item_id"), or_(*same))
+        .order_by(Item.id)
+    )
+
+
 def exact_matches(
     session: Session,
     *,
@@ -141,20 +179,20 @@ def exact_matches(
     content_hash: str | None,
 ) -> list[tuple[int, str]]:
     """Folded items that are exact copies: (item id, signal), strongest signal first."""
-    same = []
-    if canonical_url:
-        same.append(Item.canonical_url == canonical_url)
-    if guid:
-        same.append((Item.source_id == source_id) & (Item.guid == guid))
-    if content_hash:
-        same.append(Item.content_hash == content_hash)
-    if not same:
+    shape = (bool(canonical_url), bool(guid), bool(content_hash))
+    if not any(shape):
         return []
-    rows = session.execute(
-        select(Item.id, Item.canonical_url, Item.source_id, Item.guid, Item.content_hash)
-        .where(Item.story_id.is_not(None), Item.id != item_id, or_(*same))
-        .order_by(Item.id)
-    ).all()
+    stmt = _EXACT.get(shape)
+    if stmt is None:
+        stmt = _EXACT[shape] = _exact_statement(*shape)
+    params: dict[str, Any] = {"item_id": item_id}
+    if canonical_url:
+        params["canonical_url"] = canonical_url
+    if guid:
+        params.update(source_id=source_id, guid=guid)
+    if content_hash:
+        params["content_hash"] = content_hash
+    rows = _run(session, stmt, params).all()
     out: list[tuple[int, str]] = []
     out += [
         (r.id, "canonical_url") for r in rows if canonical_url and r.canonical_url == canonical_url
@@ -191,15 +229,36 @@ def folded_between(session: Session, lo: datetime, hi: datetime) -> list[int]:
     return list(session.scalars(stmt))
 
 
-def last_folded(session: Session) -> int:
-    """The highest id of an item indexed for matching (0 when none is)."""
-    return int(session.scalar(select(func.max(DedupSignature.item_id))) or 0)
+FOLD_LOCK_KEY = 0x6D6F6E666F6C64  # "monfold": the PostgreSQL advisory lock of folding
 
 
-def folded_after(session: Session, item_id: int) -> list[int]:
-    """Items indexed for matching with an id above ``item_id`` (folded by another process)."""
-    stmt = select(DedupSignature.item_id).where(DedupSignature.item_id > item_id)
-    return list(session.scalars(stmt))
+def lock_folding(session: Session) -> None:
+    """PostgreSQL: wait for the archive's fold lock, held until this transaction ends, so
+    folds by several processes (``monitor worker``) happen one after another and each sees the
+    stories the one before it committed. SQLite needs none: one writer at a time already."""
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FOLD_LOCK_KEY})
+
+
+def last_event(session: Session) -> int:
+    """The id of the newest story event (0 when there is none)."""
+    return int(session.scalar(select(func.max(StoryEvent.id))) or 0)
+
+
+_FOLDED_SINCE = select(StoryEvent.id, StoryEvent.item_id).where(StoryEvent.id > bindparam("after"))
+
+
+def folded_since(session: Session, event_id: int) -> tuple[list[int], int]:
+    """Items with a story event after ``event_id`` (folded, by this process or another one),
+    and the newest event id. Under the fold lock events are numbered in commit order, so
+    nothing folded elsewhere is missed."""
+    rows = _run(session, _FOLDED_SINCE, {"after": event_id}).all()
+    top = max((int(r[0]) for r in rows), default=event_id)
+    return sorted({int(r[1]) for r in rows}), top
+
+
+_STORY_IDS = select(Item.id, Item.story_id).where(
+    Item.id.in_(bindparam("ids", expanding=True)), Item.story_id.is_not(None)
+)
 
 
 def story_ids(session: Session, item_ids: Iterable[int]) -> dict[int, int]:
@@ -207,10 +266,13 @@ def story_ids(session: Session, item_ids: Iterable[int]) -> dict[int, int]:
     ids = sorted(set(item_ids))
     if not ids:
         return {}
-    rows = session.execute(
-        select(Item.id, Item.story_id).where(Item.id.in_(ids), Item.story_id.is_not(None))
-    )
+    rows = _run(session, _STORY_IDS, {"ids": ids})
     return {int(i): int(s) for i, s in rows if s is not None}
+
+
+_DELETE_BANDS = delete(DedupBand).where(DedupBand.item_id == bindparam("item_id"))
+_DELETE_SIGNATURE = delete(DedupSignature).where(DedupSignature.item_id == bindparam("item_id"))
+_INSERT_SIGNATURE = insert(DedupSignature)  # the columns are those of the parameters given
 
 
 def save_signature(
@@ -226,12 +288,18 @@ def save_signature(
 ) -> None:
     """Replace the item's signature and band rows (``fresh``: it has none yet)."""
     if not fresh:
-        session.execute(delete(DedupBand).where(DedupBand.item_id == item_id))
-        session.execute(delete(DedupSignature).where(DedupSignature.item_id == item_id))
-    session.add(
-        DedupSignature(
-            item_id=item_id, kind=kind, minhash=minhash, shingles=shingles, item_time=time
-        )
+        _run(session, _DELETE_BANDS, {"item_id": item_id})
+        _run(session, _DELETE_SIGNATURE, {"item_id": item_id})
+    _run(
+        session,
+        _INSERT_SIGNATURE,
+        {
+            "item_id": item_id,
+            "kind": kind,
+            "minhash": minhash,
+            "shingles": shingles,
+            "item_time": time,
+        },
     )
     rows = [
         {"band_hash": int(h), "item_id": item_id, "item_time": time} for h in sorted(set(bands))
@@ -243,18 +311,26 @@ def save_signature(
 # --------------------------------------------------------------------------- stories
 
 
-def create_story(session: Session, item: Item, time: datetime) -> Story:
-    story = Story(
-        lead_item_id=item.id,
-        title=item.title,
-        first_seen_at=time,
-        last_item_at=time,
-        item_count=1,
-        source_count=1,
-    )
-    session.add(story)
-    session.flush()
-    return story
+_INSERT_STORY = insert(Story)
+
+
+def create_story(session: Session, item: Item, time: datetime) -> int:
+    """A new story led by ``item`` (already flushed); returns its id."""
+    values = {
+        "lead_item_id": item.id,
+        "title": item.title,
+        "first_seen_at": time,
+        "last_item_at": time,
+        "item_count": 1,
+        "source_count": 1,
+    }
+    result = _run(session, _INSERT_STORY, values)
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+_INSERT_EVENT = insert(StoryEvent)
 
 
 def record_event(
@@ -267,18 +343,21 @@ def record_event(
     matched_item_id: int | None = None,
     similarity: float | None = None,
     detail: dict[str, Any] | None = None,
-) -> StoryEvent:
-    event = StoryEvent(
-        story_id=story_id,
-        item_id=item_id,
-        matched_item_id=matched_item_id,
-        signal=signal,
-        role=role,
-        similarity=similarity,
-        detail=detail or {},
+) -> None:
+    """Write a story event now (events are numbered in the order they are recorded)."""
+    _run(
+        session,
+        _INSERT_EVENT,
+        {
+            "story_id": story_id,
+            "item_id": item_id,
+            "matched_item_id": matched_item_id,
+            "signal": signal,
+            "role": role,
+            "similarity": similarity,
+            "detail": detail or {},
+        },
     )
-    session.add(event)
-    return event
 
 
 def merge_story(
@@ -370,18 +449,20 @@ class LeadRow:
     length: int  # characters of text (or summary)
 
 
+_LEAD_ROWS = select(
+    Item.id,
+    Item.story_role,
+    Item.story_reason,
+    Item.published_at,
+    Item.date_quality,
+    Item.first_seen_at,
+    func.length(func.coalesce(func.nullif(Item.text, ""), Item.summary, "")),
+).where(Item.story_id == bindparam("story_id"))
+
+
 def story_lead_rows(session: Session, story_id: int) -> list[LeadRow]:
-    rows = session.execute(
-        select(
-            Item.id,
-            Item.story_role,
-            Item.story_reason,
-            Item.published_at,
-            Item.date_quality,
-            Item.first_seen_at,
-            func.length(func.coalesce(func.nullif(Item.text, ""), Item.summary, "")),
-        ).where(Item.story_id == story_id)
-    )
+    """Flushed members of a story, as choosing its lead sees them."""
+    rows = _run(session, _LEAD_ROWS, {"story_id": story_id})
     return [
         LeadRow(
             id=r[0],
@@ -394,40 +475,77 @@ def story_lead_rows(session: Session, story_id: int) -> list[LeadRow]:
     ]
 
 
+_MEMBER_IDS = select(Item.id).where(Item.story_id == bindparam("story_id"))
+
+
 def story_member_ids(session: Session, story_id: int) -> set[int]:
-    return set(session.scalars(select(Item.id).where(Item.story_id == story_id)))
+    """Ids of a story's (flushed) members."""
+    return set(_run(session, _MEMBER_IDS, {"story_id": story_id}).scalars())
+
+
+_STORY_LEAD = select(Story.lead_item_id).where(Story.id == bindparam("story_id"))
+
+
+def story_lead_id(session: Session, story_id: int) -> int | None:
+    """The story's lead item (None when it has none or the story does not exist)."""
+    story = session.identity_map.get(identity_key(Story, story_id))
+    lead = (
+        story.lead_item_id
+        if story is not None
+        else _run(session, _STORY_LEAD, {"story_id": story_id}).scalar()
+    )
+    return None if lead is None else int(lead)
+
+
+_MEMBERS = select(
+    Item.id,
+    Item.source_id,
+    Item.story_role,
+    Item.title,
+    Item.published_at,
+    Item.date_quality,
+    Item.first_seen_at,
+).where(Item.story_id == bindparam("story_id"))
+_STORY_EXISTS = select(Story.id, Story.lead_item_id).where(Story.id == bindparam("story_id"))
+_UPDATE_STORY = update(Story).where(Story.id == bindparam("story_id"))  # SET: the parameters
+_DELETE_STORY = delete(Story).where(Story.id == bindparam("story_id"))
 
 
 def refresh_story(session: Session, story_id: int) -> None:
-    """Recompute a story's counts, times and title from its members; delete it when empty."""
-    story = session.get(Story, story_id)
-    if story is None:
-        return
-    session.flush()
-    members = session.execute(
-        select(
-            Item.id,
-            Item.source_id,
-            Item.story_role,
-            Item.title,
-            Item.published_at,
-            Item.date_quality,
-            Item.first_seen_at,
-        ).where(Item.story_id == story_id)
-    ).all()
-    if not members:
-        session.delete(story)
-        return
+    """Recompute a story's counts, times and title from its members; delete it when empty.
 
-    story.item_count = len(members)
-    story.source_count = len({m.source_id for m in members})
-    story.first_seen_at = min(item_time(m) for m in members)
-    story.last_item_at = max(item_time(m) for m in members)
-    lead = next((m for m in members if m.id == story.lead_item_id), None)
+    Written with one UPDATE; a copy of the story the session holds is kept in step."""
+    session.flush()
+    story = session.identity_map.get(identity_key(Story, story_id))
+    if story is not None:
+        lead_id = story.lead_item_id
+    else:
+        row = _run(session, _STORY_EXISTS, {"story_id": story_id}).first()
+        if row is None:
+            return
+        lead_id = row.lead_item_id
+    members = _run(session, _MEMBERS, {"story_id": story_id}).all()
+    if not members:
+        if story is not None:
+            session.delete(story)
+        else:
+            _run(session, _DELETE_STORY, {"story_id": story_id})
+        return
+    lead = next((m for m in members if m.id == lead_id), None)
     if lead is None:
         lead = next((m for m in members if m.story_role == "lead"), min(members, key=item_time))
-        story.lead_item_id = lead.id
-    story.title = lead.title
+    values = {
+        "item_count": len(members),
+        "source_count": len({m.source_id for m in members}),
+        "first_seen_at": min(item_time(m) for m in members),
+        "last_item_at": max(item_time(m) for m in members),
+        "lead_item_id": lead.id,
+        "title": lead.title,
+    }
+    _run(session, _UPDATE_STORY, {"story_id": story_id, **values})
+    if story is not None:
+        for key, value in values.items():
+            set_committed_value(story, key, value)
 
 
 def cannot_link(session: Session) -> dict[int, set[int]]:

@@ -276,6 +276,7 @@ _DAY_LIST = re.compile(
     r"\b\d{1,2}((?:\s*(?:,|-|–|—|and|и|و)\s*\d{1,2})+\s+[^\W\d_]{3,12})", re.UNICODE
 )
 _MONTH_DAY = re.compile(r"\b([a-z]{3,9})\.?\s+(\d{1,2})\b")
+_ANY_DIGIT = re.compile(r"\d")
 
 
 def _month(word: str) -> int | None:
@@ -337,6 +338,8 @@ def without_dates(text: str) -> str:
         return " " + m.group(1).split()[-1] if _month(m.group(1).split()[-1]) else m.group(0)
 
     folded = fold(text)
+    if not _ANY_DIGIT.search(folded):  # every date pattern below starts from a digit
+        return folded
     while True:
         shorter = _DAY_LIST.sub(drop_list, folded)
         if shorter == folded:

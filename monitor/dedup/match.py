@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from monitor.config import DedupSettings
@@ -56,6 +57,7 @@ from monitor.dedup.text import (
     shingles,
     strip_boilerplate,
 )
+from monitor.dedup.vocabulary import CopyVocabulary
 from monitor.identity import normalise_title, strip_outlet
 from monitor.textnorm import fold, normalise
 
@@ -97,7 +99,7 @@ class Doc:
     names: frozenset[str] = frozenset()  # name skeletons (see monitor.dedup.anchors)
     dates: frozenset[str] = frozenset()  # calendar dates named in the text, MM-DD
 
-    @property
+    @cached_property
     def all_numbers(self) -> frozenset[str]:
         return self.body.numbers | self.title_numbers
 
@@ -122,13 +124,16 @@ def make_doc(
     figures: frozenset[str] = frozenset(),
     themes: frozenset[str] = frozenset(),
     entities: frozenset[str] = frozenset(),
-    generic: frozenset[str] = frozenset(),
+    vocabulary: CopyVocabulary,
 ) -> Doc:
-    """``entities``: the item's entity tags; those also in ``generic`` count as generic."""
-    cleaned = strip_boilerplate(text)
+    """``entities``: the item's entity tags; those also in ``vocabulary.generic_entities`` count
+    as generic."""
+    outlets = vocabulary.outlets
+    generic = vocabulary.generic_entities
+    cleaned = strip_boilerplate(text, outlets)
     tokens = normalise(cleaned).split()
-    title_norm = normalise_title(title)
-    headline = strip_outlet(title)
+    title_norm = normalise_title(title, outlets)
+    headline = strip_outlet(title, outlets)
     # what prepare_body gives, except that the day of a dateline or of a named date is no figure
     body = PreparedText(
         body=" ".join(tokens),
@@ -147,7 +152,7 @@ def make_doc(
         title=title,
         title_norm=title_norm,
         title_words=frozenset(title_norm.split()),
-        title_terms=content_tokens(title_norm),
+        title_terms=content_tokens(title_norm, vocabulary.topic_words),
         title_numbers=numbers(anchors.without_dates(headline)),
         body=body,
         figures=figures,
@@ -169,10 +174,12 @@ def _same_language(a: Doc, b: Doc) -> bool:
     return a.language is None or b.language is None or a.language == b.language
 
 
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+def _jaccard(a: frozenset[str], b: frozenset[str], inter: int | None = None) -> float:
+    """``inter``: the size of their intersection, when counted already."""
     if not a or not b:
         return 0.0
-    inter = len(a & b)
+    if inter is None:
+        inter = len(a & b)
     return inter / (len(a) + len(b) - inter)
 
 
@@ -199,14 +206,25 @@ def title_similarity(a: Doc, b: Doc) -> float:
     return _jaccard(a.title_words, b.title_words)
 
 
+def shared_shingles(new: Doc, old: Doc) -> int:
+    """How many text shingles the two items share (both comparisons need it: count it once)."""
+    return len(new.body.shingles & old.body.shingles)
+
+
 def compare_copy(
-    new: Doc, old: Doc, settings: DedupSettings, stats: WindowStats | None = None
+    new: Doc,
+    old: Doc,
+    settings: DedupSettings,
+    stats: WindowStats | None = None,
+    *,
+    shared: int | None = None,
 ) -> Evidence | None:
-    """Evidence that ``new`` is a copy of ``old``, or None."""
+    """Evidence that ``new`` is a copy of ``old``, or None (``shared``: their
+    :func:`shared_shingles`, when counted already)."""
     if not _same_language(new, old):
         return None
     a, b = new.body.shingles, old.body.shingles
-    inter = len(a & b)
+    inter = len(a & b) if shared is None else shared
     if new.informative and old.informative:
         small, large = (new, old) if len(a) <= len(b) else (old, new)
         jac = inter / (len(a) + len(b) - inter)
@@ -299,9 +317,15 @@ def _number_weight(nums: frozenset[str], stats: WindowStats | None) -> float:
 
 
 def compare_related(
-    new: Doc, old: Doc, settings: DedupSettings, stats: WindowStats | None = None
+    new: Doc,
+    old: Doc,
+    settings: DedupSettings,
+    stats: WindowStats | None = None,
+    *,
+    shared: int | None = None,
 ) -> Evidence | None:
-    """Evidence that ``new`` reports the same event as ``old`` (not a copy), or None."""
+    """Evidence that ``new`` reports the same event as ``old`` (not a copy), or None
+    (``shared``: as for :func:`compare_copy`)."""
     hours = _hours_apart(new, old)
     if hours > settings.related_window_hours:
         return None
@@ -331,7 +355,7 @@ def compare_related(
 
     if same:
         title = _dice(new.title_terms, old.title_terms)
-        text = _jaccard(new.body.shingles, old.body.shingles)
+        text = _jaccard(new.body.shingles, old.body.shingles, shared)
         templated = text >= TEMPLATE_JACCARD and not _numbers_compatible(
             new.all_numbers, old.all_numbers
         )

@@ -18,6 +18,7 @@ from monitor.db import stories as db
 from monitor.db.engine import Database
 from monitor.db.models import Item, Story
 from monitor.dedup.stage import FoldStage
+from monitor.dedup.vocabulary import CopyVocabulary
 from monitor.errors import MonitorError, NotFoundError
 from monitor.pipeline import StageContext
 
@@ -44,14 +45,14 @@ def rebuild(
     *,
     batch_size: int = 500,
     progress: Callable[[int, int], None] | None = None,
-    generic_entities: frozenset[str] = frozenset(),
+    vocabulary: CopyVocabulary | None = None,
 ) -> RebuildResult:
     """Fold every relevant item again (in batches of ``batch_size`` per transaction);
-    ``generic_entities`` as for :class:`~monitor.dedup.stage.FoldStage`."""
+    ``vocabulary`` as for :class:`~monitor.dedup.stage.FoldStage`."""
     with database.session() as session:
         db.reset_stories(session)
         ids = db.items_to_fold(session)
-    stage = FoldStage(settings, generic_entities=generic_entities)
+    stage = FoldStage(settings, vocabulary=vocabulary)
     result = RebuildResult(items=len(ids))
     ctx = StageContext(stats=result.stats)
     for start in range(0, len(ids), batch_size):
@@ -91,9 +92,9 @@ def split(database: Database, story_id: int, item_ids: Sequence[int]) -> int:
         items = [session.get(Item, i) for i in wanted]
         moved = [it for it in items if it is not None]
         lead = min(moved, key=lambda it: (db.item_time(it), it.id))
-        new_story = db.create_story(session, lead, db.item_time(lead))
+        new_story = db.create_story(session, lead, db.item_time(lead))  # its id
         for it in moved:
-            it.story_id = new_story.id
+            it.story_id = new_story
             it.story_role = "lead" if it is lead else "copy"
             it.story_reason = {
                 "signal": "split" if it is lead else "manual",
@@ -103,7 +104,7 @@ def split(database: Database, story_id: int, item_ids: Sequence[int]) -> int:
             }
             db.record_event(
                 session,
-                story_id=new_story.id,
+                story_id=new_story,
                 item_id=it.id,
                 signal="split",
                 role=it.story_role,
@@ -116,6 +117,6 @@ def split(database: Database, story_id: int, item_ids: Sequence[int]) -> int:
                 keep.story_role = "lead"
                 story.lead_item_id = keep.id
         db.refresh_story(session, story_id)
-        db.refresh_story(session, new_story.id)
-        log.info("Split story=%s items=%s new_story=%s", story_id, wanted, new_story.id)
-        return new_story.id
+        db.refresh_story(session, new_story)
+        log.info("Split story=%s items=%s new_story=%s", story_id, wanted, new_story)
+        return new_story

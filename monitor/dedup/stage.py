@@ -16,6 +16,9 @@ with a ``merge`` event per moved item.
 Every decision is written to the item (``story_role``, ``story_reason``) and as a
 :class:`~monitor.db.models.StoryEvent`. Items split apart by hand (``monitor stories split``) are
 never put back together: candidates whose story holds an item split away from this one are skipped.
+Several processes fold into one archive (``monitor worker``): on PostgreSQL each transaction
+takes the fold lock before its first fold (:func:`monitor.db.stories.lock_folding`) and first
+reads what the others folded, so two copies stored at the same moment end in one story.
 Reviewer labels win over these rules: a "not the same story" pair is kept apart like a split, and
 an item labelled "same story" with one already in a story joins that story (signal ``label``).
 The lead is the most complete copy among the earliest ones (within ``LEAD_EARLY_HOURS``).
@@ -26,16 +29,27 @@ from __future__ import annotations
 import itertools
 import logging
 import time
+import weakref
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from monitor.config import DedupSettings
+from monitor.config import DedupSettings, shipped_outlets
 from monitor.db import stories as db
 from monitor.db.models import Item, Story
-from monitor.dedup.match import Doc, Evidence, best, compare_copy, compare_related, make_doc
+from monitor.dedup.match import (
+    Doc,
+    Evidence,
+    best,
+    compare_copy,
+    compare_related,
+    make_doc,
+    shared_shingles,
+)
 from monitor.dedup.minhash import MinHasher, to_bytes
+from monitor.dedup.vocabulary import CopyVocabulary
 from monitor.dedup.window import WindowIndex
 from monitor.identity import content_fingerprint
 from monitor.pipeline import StageContext
@@ -47,10 +61,7 @@ REFRESH_SECONDS = 1.0  # items other processes folded are looked for at most thi
 MERGE_SIMILARITY = 0.4  # evidence this strong for two stories makes them one
 
 
-def doc_from_row(
-    row: db.FoldRow, settings: DedupSettings, generic: frozenset[str] = frozenset()
-) -> Doc:
-    """``generic``: entity names too broad to identify an event (``generic: true`` in the topic)."""
+def doc_from_row(row: db.FoldRow, settings: DedupSettings, vocabulary: CopyVocabulary) -> Doc:
     return make_doc(
         item_id=row.id,
         source_id=row.source_id,
@@ -62,7 +73,7 @@ def doc_from_row(
         figures=row.figures,
         themes=row.themes,
         entities=row.entities,
-        generic=generic,
+        vocabulary=vocabulary,
     )
 
 
@@ -98,16 +109,18 @@ class FoldStage:
         settings: DedupSettings,
         hasher: MinHasher | None = None,
         *,
-        generic_entities: frozenset[str] = frozenset(),
+        vocabulary: CopyVocabulary | None = None,
     ) -> None:
+        """``vocabulary``: from the topic and outlets (default: the shipped outlets, no topic)."""
         self.settings = settings
-        self.generic_entities = generic_entities
+        self.vocabulary = vocabulary or CopyVocabulary(shipped_outlets())
         self.hasher = hasher or MinHasher(settings.num_perm, settings.lsh_rows)
         self._cannot_link: dict[int, set[int]] | None = None
         # prepared folded items of the matching window, with their candidate keys
         self.window = WindowIndex()
         self._bridges: dict[int, Evidence] = {}
-        self._seen: int | None = None  # items indexed up to this id were read (or folded here)
+        self._seen: int | None = None  # story events up to this id were read
+        self._locked: weakref.ref[Any] | None = None  # the transaction holding the fold lock
         self._checked = 0.0  # when items folded by other processes were last looked for
         self._must_link: dict[int, set[int]] | None = None
 
@@ -116,25 +129,25 @@ class FoldStage:
         for start in range(0, len(item_ids), LOAD_CHUNK):
             rows = db.load_fold_rows(session, item_ids[start : start + LOAD_CHUNK])
             docs += [
-                doc_from_row(r, self.settings, self.generic_entities)
+                doc_from_row(r, self.settings, self.vocabulary)
                 for r in rows
                 if r.story_id is not None
             ]
         return docs
 
-    def _load_window(self, session: Session, doc: Doc) -> None:
-        """Hold every folded item within ``window_days`` of ``doc``, and those folded elsewhere."""
+    def _load_window(self, session: Session, doc: Doc, *, refresh: bool = False) -> None:
+        """Hold every folded item within ``window_days`` of ``doc``, and those folded elsewhere
+        (looked for every ``REFRESH_SECONDS``, and at once when ``refresh``)."""
         window = timedelta(days=self.settings.window_days)
         if self._seen is None:  # first item: the archive so far is read by time range below
-            self._seen = db.last_folded(session)
+            self._seen = db.last_event(session)
             self._checked = time.monotonic()
-        elif time.monotonic() - self._checked >= REFRESH_SECONDS:
+        elif refresh or time.monotonic() - self._checked >= REFRESH_SECONDS:
             self._checked = time.monotonic()
-            fresh = [i for i in db.folded_after(session, self._seen) if i not in self.window]
-            if fresh:
-                for d in self._fetch(session, fresh):
-                    self.window.add(d)
-                self._seen = max(self._seen, *fresh)
+            folded, self._seen = db.folded_since(session, self._seen)
+            fresh = [i for i in folded if i not in self.window]
+            for d in self._fetch(session, fresh):
+                self.window.add(d)
         self.window.trim(doc.time - window, doc.time + window)
         self.window.load(
             doc.time - window,
@@ -149,28 +162,47 @@ class FoldStage:
     def process(self, session: Session, item: Item, ctx: StageContext) -> None:
         if item.relevant is False:
             return
-        session.flush()
+        locked_now = self._serialise(session)
+        if inspect(item).pending:
+            session.flush()
+        # The item's own pending changes (the judge's) are written with its story, in one
+        # UPDATE: nothing matching reads from the database is about this item's row.
         with session.no_autoflush:  # each step flushes what the next one reads
-            self._fold(session, item, ctx)
+            self._fold(session, item, ctx, refresh=locked_now)
         session.flush()  # the next item's queries see this one's story
 
-    def _fold(self, session: Session, item: Item, ctx: StageContext) -> None:
-        doc = doc_from_row(own_row(session, item), self.settings, self.generic_entities)
+    def _serialise(self, session: Session) -> bool:
+        """PostgreSQL: take the fold lock for this transaction, once (:func:`db.lock_folding`);
+        True when it was taken just now (what others folded meanwhile must be read)."""
+        if session.get_bind().dialect.name != "postgresql":
+            return False
+        txn = session.get_transaction()
+        if txn is not None and self._locked is not None and self._locked() is txn:
+            return False
+        db.lock_folding(session)
+        self._locked = weakref.ref(txn) if txn is not None else None
+        return True
+
+    def _fold(self, session: Session, item: Item, ctx: StageContext, *, refresh: bool) -> None:
+        doc = doc_from_row(own_row(session, item), self.settings, self.vocabulary)
         if item.content_hash is None:
-            item.content_hash = content_fingerprint(item.title, doc.body.body)
-        self._load_window(session, doc)
+            item.content_hash = content_fingerprint(
+                item.title, doc.body.body, self.vocabulary.outlets
+            )
+        self._load_window(session, doc, refresh=refresh)
         self._signature(session, doc, fresh=item.story_id is None)
-        if item.story_id is not None:  # a revision: keep its story, refresh the index
-            self.window.add(doc)
+        if item.story_id is not None:  # a revision
+            if self._regroup(session, item, doc, ctx):
+                return
+            self.window.add(doc)  # keep its story, refresh the index
             db.refresh_story(session, item.story_id)
             ctx.stats["fold/revised"] += 1
             return
         role, evidence, story_id = self._decide(session, item, doc)
         self.window.add(doc)
-        self._seen = max(self._seen or 0, item.id)
         if evidence is None or story_id is None:
-            story = db.create_story(session, item, doc.time)
-            self._attach(session, item, story.id, "lead", None)
+            new_story = db.create_story(session, item, doc.time)
+            self._attach(session, item, new_story, "lead", None)
             ctx.stats["fold/new_story"] += 1
             return
         self._attach(session, item, story_id, role, evidence)
@@ -191,6 +223,37 @@ class FoldStage:
             evidence.signal,
             evidence.similarity,
         )
+
+    def _regroup(self, session: Session, item: Item, doc: Doc, ctx: StageContext) -> bool:
+        """A revised item alone in its story (typically stored with its feed's teaser, its
+        article text attached later) is matched again as a new item would be: when its new
+        text finds its story elsewhere, its own story is merged into that one. An item that
+        shares its story with others keeps it. Returns whether the item moved."""
+        own = item.story_id
+        if own is None or db.story_member_ids(session, own) != {item.id}:
+            return False
+        self.window.remove(item.id)  # matched as a new item: not against its earlier text
+        role, evidence, story_id = self._decide(session, item, doc)
+        self.window.add(doc)
+        if evidence is None or story_id is None or story_id == own:
+            return False
+        db.merge_story(
+            session,
+            into=story_id,
+            other=own,
+            item_id=evidence.matched_item_id,
+            matched_item_id=item.id,
+            similarity=evidence.similarity,
+            detail={"signal": evidence.signal, "why": "matched again with its new text"},
+        )
+        self._attach(session, item, story_id, role, evidence)
+        merged = self._merge_bridged(session, item, story_id)
+        if role == "copy":
+            self._choose_lead(session, story_id)
+        db.refresh_story(session, story_id)
+        ctx.stats["fold/regrouped"] += 1
+        ctx.stats["fold/merged"] += merged
+        return True
 
     # ------------------------------------------------------------------ matching
 
@@ -270,8 +333,17 @@ class FoldStage:
         }
         docs = [self.window.docs[i] for i in found if i in allowed]
         stats = self.window.stats
-        copies = [e for d in docs if (e := compare_copy(doc, d, s, stats))]
-        related = [e for d in docs if (e := compare_related(doc, d, s, stats))]
+        shared = [shared_shingles(doc, d) for d in docs]
+        copies = [
+            e
+            for d, n in zip(docs, shared, strict=True)
+            if (e := compare_copy(doc, d, s, stats, shared=n))
+        ]
+        related = [
+            e
+            for d, n in zip(docs, shared, strict=True)
+            if (e := compare_related(doc, d, s, stats, shared=n))
+        ]
         self._bridges = _bridges(copies + related, allowed)
         if (top := best(copies)) is not None:
             return "copy", top, allowed[top.matched_item_id]
@@ -340,22 +412,23 @@ class FoldStage:
 
     def _choose_lead(self, session: Session, story_id: int) -> None:
         """The most complete item among the earliest copies of the lead becomes the lead."""
-        story = session.get(Story, story_id)
-        if story is None or story.lead_item_id is None:
+        lead_id = db.story_lead_id(session, story_id)
+        if lead_id is None:
             return
         session.flush()
         members = {m.id: m for m in db.story_lead_rows(session, story_id)}
-        group = [m for m in members.values() if _root(m.id, members) == story.lead_item_id]
+        group = [m for m in members.values() if _root(m.id, members) == lead_id]
         if len(group) < 2:
             return
         earliest = min(m.time for m in group)
         early = [m for m in group if m.time <= earliest + timedelta(hours=LEAD_EARLY_HOURS)]
         pick = min(early, key=lambda m: (-m.length, m.time, m.id))
-        if pick.id == story.lead_item_id:
+        if pick.id == lead_id:
             return
-        old_lead = session.get(Item, story.lead_item_id)
+        story = session.get(Story, story_id)
+        old_lead = session.get(Item, lead_id)
         new_lead = session.get(Item, pick.id)
-        if old_lead is None or new_lead is None:
+        if story is None or old_lead is None or new_lead is None:
             return
         reason = dict(new_lead.story_reason or {})
         old_lead.story_role = "copy"

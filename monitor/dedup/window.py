@@ -20,12 +20,14 @@ always read from the database.
 
 from __future__ import annotations
 
+import heapq
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from monitor.dedup.match import Doc
-from monitor.dedup.similarity import WindowStats, rarity
+from monitor.dedup.similarity import DF_PRIOR, EVENT_REPORTS, TermStats, WindowStats, rarity
 
 COMMON_SHARE = 0.05  # a stem in more than this share of the window is no candidate key
 MIN_KEY_RARITY = 0.3
@@ -130,26 +132,52 @@ class WindowIndex:
         :data:`LOOKUP_KEYS` rarest keys are looked up."""
         common = max(20, int(COMMON_SHARE * len(self.docs)))
         postings = self._postings
+        rarities = {
+            "s": _Rarity(self.stats.stems),
+            "n": _Rarity(self.stats.names),
+            "#": _Rarity(self.stats.numbers),
+        }
         keyed = []
         for key in doc_keys(doc):
             posting = postings.get(key)
-            if not posting or (key[0] == "s" and len(posting) > common):
+            if not posting:
                 continue
-            weight = self._key_weight(key)
+            kind = key[0]
+            if kind == "s" and len(posting) > common:
+                continue
+            scale = rarities.get(kind)
+            weight = 1.0 if scale is None else scale(key[2:])
             if weight >= MIN_KEY_RARITY:
                 keyed.append((weight, key))
         keyed.sort(reverse=True)
-        scores: defaultdict[int, float] = defaultdict(float)
-        for weight, key in keyed[:LOOKUP_KEYS]:
+        scores: dict[int, float] = {}
+        get = scores.get
+        for weight, key in keyed[:LOOKUP_KEYS]:  # each item's sum in this order, as ever
             for item_id in postings[key]:
-                scores[item_id] += weight
+                scores[item_id] = get(item_id, 0.0) + weight
         scores.pop(doc.item_id, None)
         docs = self.docs
-        ranked = sorted(
-            (i for i, v in scores.items() if v >= MIN_CANDIDATE_SCORE and lo <= docs[i].time <= hi),
-            key=lambda i: (-scores[i], -i),
-        )
-        return ranked[:limit]
+        kept = [
+            (-v, -i)
+            for i, v in scores.items()
+            if v >= MIN_CANDIDATE_SCORE and lo <= docs[i].time <= hi
+        ]
+        return [-i for _, i in heapq.nsmallest(limit, kept)]
+
+
+class _Rarity:
+    """:func:`~monitor.dedup.similarity.rarity` over one :class:`TermStats`, its constants
+    computed once per lookup (the same arithmetic, so the same weights)."""
+
+    __slots__ = ("_df", "_n", "_top")
+
+    def __init__(self, stats: TermStats) -> None:
+        self._df = stats.df
+        self._n = stats.items + DF_PRIOR + 1
+        self._top = math.log(self._n / (EVENT_REPORTS + 1))
+
+    def __call__(self, term: str) -> float:
+        return max(0.0, min(1.0, math.log(self._n / (self._df.get(term, 0) + 1)) / self._top))
 
 
 def _missing(

@@ -82,6 +82,9 @@ class RequestRecord:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # the default listen backlog (5) drops connections a concurrent crawl opens at once; the
+    # client's SYN retries then stall it for up to half a minute
+    request_queue_size = 128
 
     def __init__(self, site: NewsSite, address: tuple[str, int]) -> None:
         self.site = site

@@ -9,14 +9,15 @@ relevant items only (the explanation lists them either way).
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
 from monitor.db.labels import relevance_overrides
 from monitor.db.models import Item
 from monitor.db.relevance import TagValue, replace_tags
+from monitor.explanation import explanation_to_json
 from monitor.pipeline import StageContext
+from monitor.query import field_names
 from monitor.relevance.matcher import Judgement, Matcher
 
 log = logging.getLogger(__name__)
@@ -45,12 +46,20 @@ def judge_text(
     return matcher.judge(title or "", body_text(summary, text), declared, source=source)
 
 
-def judge_item(matcher: Matcher, item: Item) -> Judgement:
+def judge_item(matcher: Matcher, item: Item, *, with_source: bool = True) -> Judgement:
+    """``with_source=False``: the topic's rules never read ``source:`` (see :func:`uses_source`),
+    so the item's source is read only when its language is needed."""
     declared = item.declared_language
     if declared is None and item.source is not None:
         declared = item.source.language
-    source = item.source.name if item.source is not None else None
+    source = item.source.name if with_source and item.source is not None else None
     return judge_text(matcher, item.title, item.summary, item.text, declared, source)
+
+
+def uses_source(matcher: Matcher) -> bool:
+    """Whether a rule or negative query of the topic reads ``source:``."""
+    queries = [*matcher.custom, *matcher.include, *matcher.exclude]
+    return any("source" in field_names(node) for _, node, _ in queries)
 
 
 def tag_values(judgement: Judgement) -> list[TagValue]:
@@ -74,19 +83,8 @@ def apply_judgement(session: Session, item: Item, judgement: Judgement) -> None:
     item.language = judgement.language
     item.relevant = judgement.relevant
     item.score = judgement.score
-    item.explanation = judgement.explanation
+    item.explanation = explanation_to_json(judgement.explanation)
     replace_tags(session, item, tag_values(judgement))
-
-
-def labelled(judgement: Judgement, relevant: bool) -> Judgement:
-    """The judgement with a reviewer's label in force: relevance from the label, the rules'
-    score, terms and tags kept, the explanation saying so."""
-    explanation = {
-        **judgement.explanation,
-        "relevant": relevant,
-        "label": {"relevant": relevant, "rules_said": judgement.relevant},
-    }
-    return replace(judgement, relevant=relevant, explanation=explanation)
 
 
 class JudgeStage:
@@ -94,13 +92,14 @@ class JudgeStage:
 
     def __init__(self, matcher: Matcher) -> None:
         self.matcher = matcher
+        self.with_source = uses_source(matcher)
 
     def process(self, session: Session, item: Item, ctx: StageContext) -> None:
-        judgement = judge_item(self.matcher, item)
+        judgement = judge_item(self.matcher, item, with_source=self.with_source)
         if item.revision > 1:  # a revised item keeps a reviewer's relevance label
             label = relevance_overrides(session, [item.id]).get(item.id)
             if label is not None and label != judgement.relevant:
-                judgement = labelled(judgement, label)
+                judgement = judgement.labelled(label)
         apply_judgement(session, item, judgement)
         ctx.stats["judge/relevant" if judgement.relevant else "judge/irrelevant"] += 1
         log.debug(

@@ -64,6 +64,7 @@ from monitor.scheduler.jobs import (
     RunOptions,
     digest_job_id,
 )
+from monitor.scheduler.leader import Leadership
 from monitor.schedules import parse_crontab, parse_schedule
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,8 @@ class Daemon:
         self._daemon_run: int | None = None
         self._digest_jobs: dict[str, tuple[str, str]] = {}  # name → (schedule, time zone)
         self._last_beat: float | None = None
+        self.leadership: Leadership | None = None
+        self._exit_code = 0
         self.scheduler = BackgroundScheduler(
             timezone=config.settings.schedule.timezone,
             executors={
@@ -282,7 +285,9 @@ class Daemon:
         def alive(run: JobRun) -> bool:
             d = run.detail or {}
             if d.get("host") not in (None, ident["host"]):
-                return True  # another machine's daemon: not ours to judge
+                # another machine's daemon: not ours to judge, unless we hold the leader lock
+                # (then it is gone: a live leader would hold the lock)
+                return self.leadership is None
             return q.pid_alive(d.get("daemon_pid") or d.get("pid"), d.get("daemon_ticks"))
 
         with self.runner.db.session() as session:
@@ -342,6 +347,11 @@ class Daemon:
         return previous
 
     def tick(self) -> None:
+        if self.leadership is not None and not self.leadership.still_held():
+            log.error("Leadership lost (the archive connection broke); stopping, exit code 1")
+            self._exit_code = 1
+            self.request_stop()
+            return
         try:
             self.beat()
         except Exception:  # a busy archive must not stop the schedule
@@ -353,31 +363,53 @@ class Daemon:
         self.kick_owed()
 
     def run(self, *, install_signals: bool = True) -> int:
-        """Run until SIGTERM/SIGINT (or :meth:`request_stop`); returns the exit code (0)."""
-        self._register_daemon()
+        """Run until SIGTERM/SIGINT (or :meth:`request_stop`); returns the exit code (0; 1 when
+        a leader lost its lock). With ``queue.url`` it first waits to be elected leader."""
         previous = self.install_signal_handlers() if install_signals else {}
         try:
-            self.add_jobs(first_crawl_now=True)
-            self.scheduler.start()
-            log.info("Scheduler started pid=%d config_dir=%s", os.getpid(), self.config.config_dir)
-            while not self.stop.is_set():
-                try:
-                    self.tick()
-                except Exception:
-                    log.exception("Scheduler tick failed")
-                self._wake.wait(self.options.tick_s)
-                self._wake.clear()
-            log.info("Stopping: no new jobs; waiting for running jobs to end")
-            self.scheduler.shutdown(wait=True)
-            log.info("Scheduler stopped")
+            if not self._elect():
+                return 0
+            self._register_daemon()
+            try:
+                self._loop()
+            finally:
+                if self.scheduler.running:
+                    self.stop.set()
+                    self.scheduler.shutdown(wait=True)
+                self._unregister_daemon("ok")
         finally:
-            if self.scheduler.running:
-                self.stop.set()
-                self.scheduler.shutdown(wait=True)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            self._unregister_daemon("ok")
-        return 0
+            if self.leadership is not None:
+                self.leadership.release()
+        return self._exit_code
+
+    def _elect(self) -> bool:
+        """With ``queue.url``: wait until this daemon leads (False: stopped while waiting)."""
+        queue = self.config.settings.queue
+        if not queue.enabled:
+            return True
+        self.leadership = Leadership(self.config.database_url)
+        if not self.leadership.wait(self.stop, queue.standby_poll_s):
+            log.info("Standby stopped before it led")
+            return False
+        log.info("Leading: this scheduler queues due sources for the workers pid=%d", os.getpid())
+        return True
+
+    def _loop(self) -> None:
+        self.add_jobs(first_crawl_now=True)
+        self.scheduler.start()
+        log.info("Scheduler started pid=%d config_dir=%s", os.getpid(), self.config.config_dir)
+        while not self.stop.is_set():
+            try:
+                self.tick()
+            except Exception:
+                log.exception("Scheduler tick failed")
+            self._wake.wait(self.options.tick_s)
+            self._wake.clear()
+        log.info("Stopping: no new jobs; waiting for running jobs to end")
+        self.scheduler.shutdown(wait=True)
+        log.info("Scheduler stopped")
 
     def request_stop(self) -> None:
         self.stop.set()

@@ -12,6 +12,8 @@ row. Whether a digest or upkeep run is owed is decided from stored state, never 
   missed by more than the grace time is recorded as skipped: its items go out with the next digest.
 - upkeep: the same rule with the due time of ``schedule.upkeep_cron`` recorded on its job run.
 - crawl: runs every ``crawl_every_minutes``; the child itself crawls only the sources that are due.
+  With ``queue.url`` no child crawls: the due sources are queued into the shared frontier, and
+  ``monitor worker`` processes crawl them (:mod:`monitor.scheduler.worker`).
   After each crawl, ``monitor alerts run`` checks for breaking stories (when anyone wants alerts).
   A ``running`` crawl run whose process is alive blocks another (two daemons, or a manual
   ``monitor crawl``); one whose process is gone is closed as ``aborted``.
@@ -33,7 +35,9 @@ from monitor.config import AppConfig, RecipientConfig
 from monitor.db import crawl_guard
 from monitor.db import jobs as q
 from monitor.db.engine import Database
+from monitor.db.runs import select_sources
 from monitor.digest.subscriptions import digest_recipients
+from monitor.frontier import Frontier, open_frontier
 from monitor.scheduler.supervisor import ChildResult, run_child
 from monitor.schedules import Schedule, parse_crontab, parse_schedule, previous_due
 
@@ -142,6 +146,7 @@ class JobRunner:
         }
         self._retry_after: dict[str, tuple[datetime, int]] = {}
         self._lock = threading.Lock()
+        self._frontier: Frontier | None = None
 
     # ------------------------------------------------------------------ helpers
 
@@ -245,6 +250,10 @@ class JobRunner:
     def run_crawl(self) -> ChildResult | None:
         if self.stop.is_set():
             return None
+        if self.config.settings.queue.enabled:
+            self.queue_due_sources()
+            self.run_alerts()
+            return None
         blocker = self.crawl_blocker()
         if blocker:
             self._record_skip(CRAWL_JOB, blocker)
@@ -275,6 +284,44 @@ class JobRunner:
         self._finish(CRAWL_JOB, run_id, result, {"closed_crawl_runs": closed})
         self.run_alerts()
         return result
+
+    def frontier(self) -> Frontier:
+        if self._frontier is None:
+            self._frontier = open_frontier(self.config.settings.queue)
+        return self._frontier
+
+    def queue_due_sources(self) -> dict[str, Any]:
+        """With ``queue.url``: queue every due source for the workers (one entry per source
+        until a worker has crawled it); recorded as a ``crawl`` job run."""
+        now = self.clock()
+        cycle = now.strftime("%Y%m%dT%H%M%SZ")
+        run_id = self._start(CRAWL_JOB, {"cycle": cycle, "queue": True})
+        detail: dict[str, Any] = {"cycle": cycle}
+        status = "ok"
+        try:
+            with self.db.session() as session:
+                due = [
+                    (src.id, src.name) for src, _ in select_sources(session, due_only=True, now=now)
+                ]
+            added, already = self.frontier().enqueue(cycle, due)
+            detail.update(due=len(due), queued=added, already_queued=already)
+        except Exception as exc:  # Redis or the archive away: try again next time
+            self._frontier = None
+            status = "failed"
+            detail["message"] = f"queueing due sources failed: {type(exc).__name__}: {exc}"
+            log.warning("Queueing due sources failed error=%s", exc)
+        with self.db.session() as session:
+            q.finish_job_run(session, run_id, status, self.clock(), detail)
+        log.info(
+            "Job end job=%s run=%d status=%s due=%s queued=%s already_queued=%s",
+            CRAWL_JOB,
+            run_id,
+            status,
+            detail.get("due"),
+            detail.get("queued"),
+            detail.get("already_queued"),
+        )
+        return detail
 
     # ------------------------------------------------------------------ alerts
 

@@ -7,9 +7,10 @@ letters marks the same word written with Arabic yeh/kaf or with a ZWNJ inside.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -19,6 +20,12 @@ from monitor.textnorm import fold, tokens
 
 # a word, including joiners, tatweel and harakat inside it (fold removes them)
 _WORD = re.compile(r"[\w\u200c\u200d\u0640\u064b-\u065f\u0670]+")
+
+
+@lru_cache(maxsize=65_536)
+def _folded(word: str) -> str:
+    """A word as the index compares it (memoised: the same words recur on every page)."""
+    return fold(word).replace("\u200c", "")
 
 
 @dataclass(frozen=True)
@@ -56,11 +63,11 @@ class Highlighter:
         return bool(self.exact or self.prefixes or self.phrases)
 
     def hits(self, word: str) -> bool:
-        folded = fold(word).replace("\u200c", "")
+        folded = _folded(word)
         return folded in self.exact or folded.startswith(self.prefixes)
 
     def _marked(self, words: list[re.Match[str]]) -> set[int]:
-        folded = [fold(m.group()).replace("\u200c", "") for m in words]
+        folded = [_folded(m.group()) for m in words]
         marked = {i for i, w in enumerate(folded) if w in self.exact or w.startswith(self.prefixes)}
         for phrase in self.phrases:
             n = len(phrase)
@@ -85,14 +92,29 @@ class Highlighter:
         out.append(str(escape(text[pos:])))
         return Markup("".join(out))  # noqa: S704 - every piece above is escaped
 
+    def _first_hit(self, text: str) -> int | None:
+        """Where the first matching word (or phrase) starts; reads the text only that far."""
+        longest = max((len(p) for p in self.phrases), default=0)
+        recent: deque[tuple[str, int]] = deque(maxlen=max(longest, 1))
+        for m in _WORD.finditer(text):
+            word = _folded(m.group())
+            if word in self.exact or word.startswith(self.prefixes):
+                return m.start()
+            if longest:
+                recent.append((word, m.start()))
+                window = list(recent)
+                for phrase in self.phrases:
+                    n = len(phrase)
+                    if len(window) >= n and tuple(w for w, _ in window[-n:]) == phrase:
+                        return window[-n][1]
+        return None
+
     def snippet(self, text: str, *, width: int = 280) -> Markup:
         """A short excerpt around the first matching word (the start of the text otherwise)."""
         start = 0
-        if self:
-            words = list(_WORD.finditer(text))
-            marked = self._marked(words)
-            if marked:
-                start = max(0, words[min(marked)].start() - width // 3)
+        first = self._first_hit(text) if self else None
+        if first is not None:
+            start = max(0, first - width // 3)
         if start:
             space = text.find(" ", start)
             start = space + 1 if 0 <= space < start + 30 else start
@@ -100,28 +122,3 @@ class Highlighter:
         prefix = "…" if start else ""
         suffix = "…" if start + width < len(text) else ""
         return escape(prefix) + self.mark(piece) + escape(suffix)
-
-
-def explanation_terms(explanation: Any, *, limit: int = 100) -> list[str]:
-    """The matched forms recorded in a relevance explanation (sides, bilateral forms, themes,
-    key figures), for marking in the item's text. Labels, reasons and snippets are not terms."""
-    if not isinstance(explanation, dict):
-        return []
-    entries: list[Any] = []
-    for group in ("sides", "themes", "figures"):
-        value = explanation.get(group)
-        if isinstance(value, dict):
-            for hits in value.values():
-                if isinstance(hits, list):
-                    entries.extend(hits)
-    bilateral = explanation.get("bilateral")
-    if isinstance(bilateral, list):
-        entries.extend(bilateral)
-    found: list[str] = []
-    for entry in entries:
-        form = entry.get("form") if isinstance(entry, dict) else None
-        if isinstance(form, str) and 2 <= len(form) <= 80 and form not in found:
-            found.append(form)
-            if len(found) >= limit:
-                break
-    return found

@@ -33,6 +33,7 @@ from starlette.staticfiles import StaticFiles
 from monitor.config import AppConfig
 from monitor.db import readers
 from monitor.db.engine import Database
+from monitor.db.labels import labels_of
 from monitor.db.read.digests import get_digest, list_digests
 from monitor.db.read.items import facet_values, item_detail, search, search_grouped
 from monitor.db.read.overview import archive_totals, daily_theme_counts
@@ -42,18 +43,21 @@ from monitor.db.read.stories import list_stories, story_detail
 from monitor.db.sources import due_now, set_enabled, source_name
 from monitor.dedup import service as dedup_service
 from monitor.errors import MonitorError, QuerySyntaxError
+from monitor.explanation import Explanation, UnreadableExplanation, stored_to_json
 from monitor.paths import templates_dir
 from monitor.query import Node
 from monitor.relevance.names import Expansion, NameTable
 from monitor.relevance.terms import body_sentences
-from monitor.relevance.topic import load_topic
+from monitor.relevance.topic import Topic, load_topic
 from monitor.search.export import iter_atom
 from monitor.search.filters import SearchFilters, filters_from_params
-from monitor.search.highlight import Highlighter, explanation_terms
+from monitor.search.highlight import Highlighter
 from monitor.templating import make_environment, override_dir, qs
 from monitor.web.actions import crawl_running, start_source_crawl
 from monitor.web.chart import theme_chart
+from monitor.web.labels import LabelActions
 from monitor.web.ops import OpsEndpoints
+from monitor.web.saved import SavedSearchPages
 from monitor.web.security import (
     AUTH_COOKIE,
     CSRF_COOKIE,
@@ -85,6 +89,14 @@ NOTES = {
     "retry_started": "Source due now; a crawl of it has started. Reload in a minute.",
     "retry_queued": "Source due now; a crawl is running, the next one fetches it.",
     "retry_waiting": "Source due now, but the site asked to wait (Retry-After); it is fetched then.",
+    "search_saved": "Search saved. Its feed address is below.",
+    "search_replaced": "Search saved, replacing the one of that name (its feed address stays).",
+    "search_unsubscribed": "Subscription ended; the search and its feed stay.",
+    "search_removed": "Saved search removed; its feed address no longer works.",
+    "relevant": "Labelled relevant.",
+    "not_relevant": "Labelled not relevant.",
+    "same_story": "Labelled the same story; the other report joined this story.",
+    "not_same_story": "Labelled not the same story; the report was moved out of this story.",
 }
 MAX_PAGE = 400
 FEED_SIZE = 50
@@ -127,7 +139,8 @@ class ArchiveApp:
         self.page_size = web.page_size
         self.env = make_environment(WEB_TEMPLATES, override_dir(config.config_dir, "web"))
         self._facets: tuple[float, dict[str, list[str]]] | None = None
-        self._names: NameTable | bool | None = False  # False: not loaded yet
+        self._topic: Topic | bool | None = False  # False: not loaded yet
+        self._names: NameTable | None = None
         self._reader_ids: dict[str, int] = {}
 
     # ----------------------------------------------------------------------- helpers
@@ -139,15 +152,27 @@ class ArchiveApp:
                 self._facets = (now, facet_values(session))
         return self._facets[1]
 
+    def topic(self) -> Topic | None:
+        """The configured topic (None: unreadable, logged once)."""
+        if self._topic is False:
+            try:
+                self._topic = load_topic(self.config.topic_path)
+            except MonitorError as exc:
+                log.warning("Topic unreadable (cross-language search and labels off): %s", exc)
+                self._topic = None
+        return self._topic if isinstance(self._topic, Topic) else None
+
     def names(self) -> NameTable | None:
         """The topic's key figures and entities across languages (None: topic unreadable)."""
-        if self._names is False:
-            try:
-                self._names = NameTable.from_topic(load_topic(self.config.topic_path))
-            except MonitorError as exc:
-                log.warning("Cross-language search off: %s", exc)
-                self._names = None
-        return self._names if isinstance(self._names, NameTable) else None
+        topic = self.topic()
+        if topic is not None and self._names is None:
+            self._names = NameTable.from_topic(topic)
+        return self._names if topic is not None else None
+
+    def side_labels(self) -> dict[str, str]:
+        """The topic's side names → their labels (``iran`` → ``Iran``)."""
+        topic = self.topic()
+        return {name: side.label for name, side in topic.sides.items()} if topic else {}
 
     def expand(self, filters: SearchFilters) -> tuple[Node | None, Expansion | None]:
         """The query to run: with key figures and entities widened to every language, unless
@@ -284,6 +309,7 @@ class ArchiveApp:
         item_id = int(request.path_params["item_id"])
         with self.db.session() as session:
             detail = item_detail(session, item_id)
+            labels = labels_of(session, [item_id])
         if detail is None:
             return self.not_found(request, "item")
         record, summary, explanation = detail.record, detail.summary, detail.explanation
@@ -293,7 +319,8 @@ class ArchiveApp:
             node = SearchFilters(query=q).parsed() if q else None
         except QuerySyntaxError:
             node = None
-        hl = Highlighter.build(node, explanation_terms(explanation))
+        readable = explanation if isinstance(explanation, Explanation) else None
+        hl = Highlighter.build(node, readable.matched_forms() if readable else [])
         sentences = body_sentences(record.text)
         return self.render(
             request,
@@ -302,18 +329,26 @@ class ArchiveApp:
             sentences=sentences,
             tags=detail.tags,
             summary=summary if summary and summary.strip() != record.text.strip() else "",
-            explanation=explanation,
-            explanation_json=json.dumps(explanation, ensure_ascii=False, indent=2)
-            if explanation
+            explanation=readable,
+            side_labels=self.side_labels(),
+            explanation_problem=explanation.advice
+            if isinstance(explanation, UnreadableExplanation)
+            else "",
+            explanation_json=json.dumps(stored_to_json(readable), ensure_ascii=False, indent=2)
+            if readable
             else "",
             hl=hl,
             story_title=detail.story_title,
+            date_text=detail.date_text,
+            label=labels.relevance.get(item_id),
+            pair_labels=labels.pairs_of(item_id),
         )
 
     def story_page(self, request: Request) -> Response:
         story_id = int(request.path_params["story_id"])
         with self.db.session() as session:
             story = story_detail(session, story_id)
+            labels = labels_of(session, [m.item.id for m in story.members] if story else [])
         if story is None:
             return self.not_found(request, "story")
         try:  # opening a story reads it
@@ -329,7 +364,12 @@ class ArchiveApp:
             log.warning("Read state not recorded story=%s: %s", story_id, exc.orig)
         timeline = sorted(story.members, key=lambda m: (m.time, m.item.id))
         return self.render(
-            request, "story.html", story=story, timeline=timeline, hl=Highlighter.build()
+            request,
+            "story.html",
+            story=story,
+            timeline=timeline,
+            hl=Highlighter.build(),
+            labels=labels,
         )
 
     def sources_page(self, request: Request) -> Response:
@@ -428,7 +468,9 @@ class ArchiveApp:
             detail = item_detail(session, item_id)
         if detail is None:
             return JSONResponse({"error": f"archive: no item {item_id}"}, status_code=404)
-        return JSONResponse(detail.record.to_dict() | {"explanation": detail.explanation})
+        return JSONResponse(
+            detail.record.to_dict() | {"explanation": stored_to_json(detail.explanation)}
+        )
 
     def api_story(self, request: Request) -> Response:
         story_id = int(request.path_params["story_id"])
@@ -503,7 +545,7 @@ class ArchiveApp:
 
     # ----------------------------------------------------------------------- actions
 
-    async def _posted(self, request: Request) -> tuple[Any, Response | None]:
+    async def posted(self, request: Request) -> tuple[Any, Response | None]:
         """The form of a POST, or the refusal when its CSRF token or origin is wrong."""
         form = await request.form()
         csrf = form.get(CSRF_FIELD)
@@ -515,7 +557,7 @@ class ArchiveApp:
         return form, None
 
     @staticmethod
-    def _done(request: Request, form: Any, note: str, fallback: str, **data: Any) -> Response:
+    def done(request: Request, form: Any, note: str, fallback: str, **data: Any) -> Response:
         if "application/json" in request.headers.get("accept", ""):
             return JSONResponse({"ok": True, "note": NOTES.get(note, note), **data})
         target = safe_next(str(form.get("next") or fallback))
@@ -524,19 +566,19 @@ class ArchiveApp:
         return RedirectResponse(f"{target}{joiner}note={note}", status_code=303)
 
     @staticmethod
-    def _failed(request: Request, message: str, status: int) -> Response:
+    def failed(request: Request, message: str, status: int) -> Response:
         if "application/json" in request.headers.get("accept", ""):
             return JSONResponse({"ok": False, "error": message}, status_code=status)
         return PlainTextResponse(message, status_code=status)
 
     async def mark(self, request: Request) -> Response:
         """Read, unread, star or unstar a story (all its reports) or one report."""
-        form, refused = await self._posted(request)
+        form, refused = await self.posted(request)
         if refused:
             return refused
         state = str(form.get("state") or "")
         if state not in ("read", "unread", "star", "unstar"):
-            return self._failed(request, "web: state must be read, unread, star or unstar", 400)
+            return self.failed(request, "web: state must be read, unread, star or unstar", 400)
         story_id = request.path_params.get("story_id")
         item_id = request.path_params.get("item_id")
         reader = self.reader_id(request)
@@ -545,7 +587,7 @@ class ArchiveApp:
             if story_id is not None:
                 ids = readers.story_item_ids(session, int(story_id))
                 if not ids:
-                    return self._failed(request, f"web: no story {story_id}", 404)
+                    return self.failed(request, f"web: no story {story_id}", 404)
                 if state == "star":
                     story = story_detail(session, int(story_id))
                     lead = story.lead if story else None
@@ -556,39 +598,39 @@ class ArchiveApp:
                 readers.mark_read(session, reader, ids, read=state == "read", now=now)
             else:
                 readers.set_starred(session, reader, ids, starred=state == "star", now=now)
-        return self._done(request, form, state, "/", state=state)
+        return self.done(request, form, state, "/", state=state)
 
     async def split_story(self, request: Request) -> Response:
         """Move the chosen reports out of a story into a new one (``monitor stories split``)."""
-        form, refused = await self._posted(request)
+        form, refused = await self.posted(request)
         if refused:
             return refused
         story_id = int(request.path_params["story_id"])
         try:
             item_ids = [int(v) for v in form.getlist("item") if str(v).strip()]
         except ValueError:
-            return self._failed(request, "web: item must be an item number", 400)
+            return self.failed(request, "web: item must be an item number", 400)
         try:
             new_id = dedup_service.split(self.db, story_id, item_ids)
         except MonitorError as exc:
-            return self._failed(request, str(exc), 400)
-        return self._done(request, form, "split", f"/stories/{new_id}", story=new_id)
+            return self.failed(request, str(exc), 400)
+        return self.done(request, form, "split", f"/stories/{new_id}", story=new_id)
 
     async def source_action(self, request: Request) -> Response:
         """Enable, disable or retry a source now."""
-        form, refused = await self._posted(request)
+        form, refused = await self.posted(request)
         if refused:
             return refused
         source_id = int(request.path_params["source_id"])
         action = request.path_params["action"]
         if action not in ("enable", "disable", "retry"):
-            return self._failed(request, "web: the action must be enable, disable or retry", 404)
+            return self.failed(request, "web: the action must be enable, disable or retry", 404)
         now = datetime.now(UTC)
         waiting = None
         with self.db.session() as session:
             name = source_name(session, source_id)
             if name is None:
-                return self._failed(request, f"web: no source {source_id}", 404)
+                return self.failed(request, f"web: no source {source_id}", 404)
             if action in ("enable", "disable"):
                 set_enabled(session, name, action == "enable")
                 note = f"{action}d"
@@ -602,7 +644,7 @@ class ArchiveApp:
             else:
                 start_source_crawl(self.config, name, self.child_env)
                 note = "retry_started"
-        return self._done(request, form, note, "/sources", source=name)
+        return self.done(request, form, note, "/sources", source=name)
 
     # ----------------------------------------------------------------------- routing
 
@@ -662,8 +704,9 @@ def create_app(
     state = ArchiveApp(config, db, env=env, child_env=child_env)
     ops = OpsEndpoints(config, db)
     web = config.settings.web
+    routes = SavedSearchPages(state).routes() + LabelActions(state).routes() + state.routes()
     app = Starlette(
-        routes=state.routes() + ops.routes(),
+        routes=routes + ops.routes(),
         middleware=[
             Middleware(
                 HostCheckMiddleware, allowed=allowed_hosts(web.allowed_hosts, bind_host or web.host)

@@ -9,7 +9,9 @@
 - With a token configured (``MONITOR_WEB_TOKEN``, or a named reader's token from ``web.readers``),
   every page needs one: as a session cookie set by the login form, or as
   ``Authorization: Bearer TOKEN`` / ``X-Monitor-Token: TOKEN`` for API clients and feed readers.
-  Listening beyond loopback needs strong tokens (:func:`token_weakness`).
+  Listening beyond loopback needs strong tokens (:func:`token_weakness`). A saved search's feed
+  (``/searches/feed/TOKEN.atom``) is the exception: the random token in its path is its
+  credential, as in a private feed URL, so feed readers need no login.
 - **Readers.** Each token belongs to a reader (``MONITOR_WEB_TOKEN`` to :data:`DEFAULT_READER`,
   each ``web.readers`` entry to its name); the request carries the reader's name in
   ``request.state.reader`` (the default reader when no token is configured), and read and
@@ -389,12 +391,13 @@ def safe_next(value: str | None) -> str:
     return value
 
 
-PUBLIC_PATHS = ("/login", "/static/")
+# a saved search's feed: its random token in the path is the credential (a private feed URL)
+PUBLIC_PATHS = ("/login", "/static/", "/searches/feed/")
 
 
 class AuthMiddleware:
-    """With a token configured, every path except the login form and CSS needs a session or the
-    token in a header; wrong header tokens count against the client like wrong logins."""
+    """With a token configured, every path except the login form, CSS and script, and saved-search
+    feeds (their own token is in the path) needs a session or the token in a header; wrong header tokens count against the client like wrong logins."""
 
     def __init__(self, app: ASGIApp, auth: WebAuth) -> None:
         self.app = app

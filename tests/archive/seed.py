@@ -21,11 +21,14 @@ from monitor.db.models import (
     Story,
     StoryEvent,
 )
+from monitor.db.saved_searches import save_search
+from monitor.explanation import explanation_to_json
 from monitor.paths import shipped_config_dir
 from monitor.relevance import Matcher, load_topic
 
 BASE = datetime(2025, 5, 10, 8, 0, tzinfo=UTC)
 BUSHEHR = "Bushehr nuclear power plant"  # an entity of the shipped topic
+SAVED_SEARCH = "Bushehr · بوشهر"  # a saved search (feed only) in three scripts
 
 
 @dataclass
@@ -34,6 +37,7 @@ class Seeded:
     stories: dict[str, int] = field(default_factory=dict)
     sources: dict[str, int] = field(default_factory=dict)
     digest_id: int = 0
+    feed_token: str = ""  # of the saved search SAVED_SEARCH
 
 
 # key, source, lang, day offset, title, text, relevant, themes, figures, story key, role, explained
@@ -203,7 +207,7 @@ def _matcher() -> Matcher:
 
 def _explanation(title: str, body: str, lang: str) -> dict[str, object]:
     """What the matcher records for this item (matched terms per side, points, themes)."""
-    return dict(_matcher().judge(title, body, lang).explanation)
+    return explanation_to_json(_matcher().judge(title, body, lang).explanation)
 
 
 def seed_archive(db: Database, tmp_path: Path) -> Seeded:
@@ -318,4 +322,7 @@ def seed_archive(db: Database, tmp_path: Path) -> Seeded:
         s.add(digest)
         s.flush()
         out.digest_id = digest.id
+        out.feed_token = save_search(
+            s, name=SAVED_SEARCH, query="Bushehr OR بوشهر OR Бушер", filters={}, created_by="seed"
+        ).feed_token
     return out

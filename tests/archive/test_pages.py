@@ -40,6 +40,7 @@ def _pages(seeded: Seeded) -> dict[str, str]:
         "search-crosslang": "/search?q=Bushehr",
         "search-fields": "/search?q=" + "theme:treaty OR lang:ru&relevance=all",
         "search-error": "/search?q=%22unclosed",
+        "searches": "/searches",
         "story": f"/stories/{seeded.stories['rail']}",
         "item": f"/items/{seeded.items['rail_lead']}",
         "item-persian": f"/items/{seeded.items['fa_treaty']}",
@@ -50,6 +51,19 @@ def _pages(seeded: Seeded) -> dict[str, str]:
         "login": "/login",
         "not-found": "/items/999999",
     }
+
+
+def axe_violations(page: Any) -> list[str]:
+    """axe-core's WCAG A/AA violations on the open page (axe injected by an init script)."""
+    return list(
+        page.evaluate(
+            "async (tags) => { const r = await axe.run(document, "
+            "{runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']}); "
+            "return r.violations.map(v => v.id + ' (' + v.impact + '): ' + "
+            "v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')); }",
+            AXE_TAGS,
+        )
+    )
 
 
 AXE_MISSING = (
@@ -99,17 +113,7 @@ def test_every_page_fits_loads_nothing_remote_and_passes_axe(
             )
             if overflow > 0:
                 problems.append(f"{name}: {overflow}px wider than the viewport")
-            result = (
-                []
-                if axe is None
-                else page.evaluate(
-                    "async (tags) => { const r = await axe.run(document, "
-                    "{runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']}); "
-                    "return r.violations.map(v => v.id + ' (' + v.impact + '): ' + "
-                    "v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')); }",
-                    AXE_TAGS,
-                )
-            )
+            result = [] if axe is None else axe_violations(page)
             problems += [f"{name}: {v}" for v in result]
             page.screenshot(
                 path=str(artifact_path(f"pages/{name}-{size}-{scheme}.png")), full_page=True

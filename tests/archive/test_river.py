@@ -238,7 +238,7 @@ def test_disable_enable_and_retry_a_source(
     (tmp_path / "monitor.yaml").write_text(
         f"database_url: sqlite:///{tmp_path / 'archive.db'}\ndata_dir: {tmp_path}\n"
         f"topic: {shipped_config_dir() / 'topics' / 'iran-russia.yaml'}\n"
-        "crawl: {contact_url: https://example.org/test, retries: 0}\n",
+        "crawl: {contact_url: https://example.org/test, retries: 0, allow_networks: [127.0.0.0/8]}\n",
         encoding="utf-8",
     )
     started = _post(client, f"/sources/{source_id}/retry")

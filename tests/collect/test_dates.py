@@ -142,6 +142,14 @@ def test_feed_dates_use_the_source_context_not_feedparsers_guesses() -> None:
         (utc(2025, 12, 3, 11, 30), "ok"),
         (utc(2026, 1, 3, 6, 0), "ok"),
     ]
+    # what the source wrote is kept when it is not a readable date, never a wrong real date
+    assert [e.date_text for e in feed.entries] == [
+        "14:30",
+        "2024-13-45T25:61:61Z",
+        None,
+        None,
+        None,
+    ]
 
 
 def test_sitemap_dates_use_the_source_context() -> None:

@@ -11,6 +11,7 @@ from monitor.collect.plan import (
     Candidate,
     Copy,
     Decision,
+    Defer,
     Fetch,
     KnownItems,
     PagePolicy,
@@ -22,6 +23,7 @@ from monitor.collect.plan import (
     plan_entries,
 )
 from monitor.collect.records import ArrivedVia, ArticleRecord, FeedEntry, SourceJob
+from monitor.config import shipped_outlets
 from monitor.db.items import KnownItem
 from monitor.identity import entry_key
 
@@ -56,11 +58,18 @@ def entry(
 
 
 def candidate(e: FeedEntry) -> Candidate:
-    (c,) = identify([e])
+    (c,) = identify([e], outlets=shipped_outlets())
     return c
 
 
-def stored(c: Candidate, *, source_id: int = SOURCE, text: str = "", item_id: int = 1) -> KnownItem:
+def stored(
+    c: Candidate,
+    *,
+    source_id: int = SOURCE,
+    text: str = "",
+    item_id: int = 1,
+    status: str | None = None,
+) -> KnownItem:
     return KnownItem(
         id=item_id,
         source_id=source_id,
@@ -69,7 +78,7 @@ def stored(c: Candidate, *, source_id: int = SOURCE, text: str = "", item_id: in
         title="Stored title",
         text=text,
         author="A. Writer",
-        fulltext_status="ok" if text else "none",
+        fulltext_status=status or ("ok" if text else "none"),
         published_at=WHEN,
         date_quality="ok",
     )
@@ -92,24 +101,26 @@ def plan_one(
 def test_identify_canonicalises_keys_and_drops_unfetchable_and_repeated_entries() -> None:
     first, again, other = entry(1), entry(1, title="Story 1, retitled"), entry(2)
     bad = FeedEntry(url="javascript:alert(1)", title="x")
-    out = identify([first, bad, again, other])
+    out = identify([first, bad, again, other], outlets=shipped_outlets())
     assert [c.entry for c in out] == [first, other]  # same GUID: the same entry
     assert out[0].canonical_url == "https://news.example.org/news/1.html"  # tracking gone
-    assert out[0].key == entry_key("story-1", out[0].canonical_url, "Story 1")
+    assert out[0].key == entry_key(
+        "story-1", out[0].canonical_url, "Story 1", outlets=shipped_outlets()
+    )
     # entries met earlier in the run are not planned again
-    assert identify([first, other], seen={out[0].key}) == [out[1]]
+    assert identify([first, other], seen={out[0].key}, outlets=shipped_outlets()) == [out[1]]
 
 
 def test_identify_keeps_entries_without_a_link() -> None:
     bulletin = FeedEntry(url="", title="Bulletin", guid="urn:bulletin:1", summary="Talks.")
     first = FeedEntry(url="", title="Same title", summary="First text")
     second = FeedEntry(url="", title="Same title", summary="Second text")
-    out = identify([bulletin, first, second, first])
+    out = identify([bulletin, first, second, first], outlets=shipped_outlets())
     assert [c.entry for c in out] == [bulletin, first, second]  # the repeat is met already
     assert {c.canonical_url for c in out} == {""}
-    assert out[0].key == entry_key("urn:bulletin:1", "", "Bulletin")
+    assert out[0].key == entry_key("urn:bulletin:1", "", "Bulletin", outlets=shipped_outlets())
     # without GUID or link: title and text, so two bulletins under one title are two entries
-    assert out[1].key == entry_key(None, "", "Same title", "First text")
+    assert out[1].key == entry_key(None, "", "Same title", "First text", outlets=shipped_outlets())
     assert out[1].key != out[2].key
 
 
@@ -146,10 +157,21 @@ def test_needs_page(
 
 def test_new_feed_entries_are_fetched_or_stored_as_they_came() -> None:
     short, long = entry(1, summary="teaser"), entry(2, summary=LONG)
-    decisions = plan_entries(job(), identify([short, long]), KnownItems(), PagePolicy())
+    decisions = plan_entries(
+        job(), identify([short, long], outlets=shipped_outlets()), KnownItems(), PagePolicy()
+    )
     assert isinstance(decisions[0], Fetch)
     assert decisions[0].url == short.url
     assert decisions[0].source_id == SOURCE
+    # stored at once with its feed text, judged on it until the page comes
+    first = decisions[0].first
+    assert first is not None
+    assert (first.entry, first.article, first.fulltext_status, first.looked_up_new) == (
+        short,
+        None,
+        "pending",
+        True,
+    )
     assert isinstance(decisions[1], Store)
     item = decisions[1].item
     assert (item.entry, item.article, item.fulltext_status, item.looked_up_new) == (
@@ -246,7 +268,9 @@ def test_an_entry_without_a_link_is_stored_as_it_came(
 
 def test_decisions_keep_the_entries_order() -> None:
     entries = [entry(n, summary="teaser" if n % 2 else LONG) for n in range(6)]
-    decisions = plan_entries(job(), identify(entries), KnownItems(), PagePolicy())
+    decisions = plan_entries(
+        job(), identify(entries, outlets=shipped_outlets()), KnownItems(), PagePolicy()
+    )
     assert [type(d) for d in decisions] == [Store, Fetch] * 3
     urls = [d.url if isinstance(d, Fetch) else d.item.entry.url for d in decisions]
     assert urls == [e.url for e in entries]
@@ -266,3 +290,71 @@ def test_fetched_item_with_and_without_an_article() -> None:
     assert (failed.article, failed.fulltext_status) == (None, "failed")
     # a sitemap or listing entry without its page has nothing worth storing
     assert fetched_item(Fetch(SOURCE, candidate(entry(2, via="listing"))), None) is None
+
+
+def test_a_sitemap_or_listing_entry_waits_for_its_page() -> None:
+    for via in ("sitemap", "listing"):
+        decision = plan_one(entry(1, via=via))
+        assert isinstance(decision, Fetch)
+        assert decision.first is None  # no text of its own: nothing worth storing before
+
+
+def test_beyond_the_budget_pages_are_deferred_feed_entries_still_stored() -> None:
+    entries = [entry(1, summary="teaser"), entry(2, summary=LONG), entry(3, summary="teaser")]
+    entries += [entry(4, via="listing")]
+    decisions = plan_entries(
+        job(), identify(entries, outlets=shipped_outlets()), KnownItems(), PagePolicy(), budget=1
+    )
+    assert [type(d) for d in decisions] == [Fetch, Store, Defer, Defer]
+    feed_defer, listing_defer = decisions[2], decisions[3]
+    assert isinstance(feed_defer, Defer)
+    assert isinstance(listing_defer, Defer)
+    assert feed_defer.item is not None
+    assert (feed_defer.item.fulltext_status, feed_defer.item.looked_up_new) == ("pending", True)
+    assert listing_defer.item is None  # not stored in this run
+    none_left = plan_entries(
+        job(),
+        identify(entries[:1], outlets=shipped_outlets()),
+        KnownItems(),
+        PagePolicy(),
+        budget=0,
+    )
+    assert [type(d) for d in none_left] == [Defer]
+
+
+def test_a_known_entry_whose_page_is_still_pending_is_fetched() -> None:
+    e = entry(1, summary="teaser")
+    c = candidate(e)
+    known = KnownItems(by_key={c.key: stored(c, status="pending")})
+    decision = plan_one(e, known)
+    assert isinstance(decision, Fetch)
+    assert decision.first is not None
+    assert decision.first.looked_up_new is False  # stored again first: the revision check
+    deferred = plan_entries(job(), [c], known, DEFAULT, budget=0)
+    assert [type(d) for d in deferred] == [Defer]
+    # with a long feed text now, or pages off for the run, it is only stored again
+    assert isinstance(plan_one(e, known, policy=PagePolicy(fulltext=False)), Store)
+
+
+def test_an_item_elsewhere_still_waiting_for_its_page_is_not_copied() -> None:
+    e = entry(1, summary="teaser")
+    c = candidate(e)
+    other = stored(c, source_id=OTHER, text="Its feed teaser only.", status="pending")
+    assert isinstance(plan_one(e, KnownItems(by_url={c.canonical_url: other})), Fetch)
+
+
+def test_the_page_of_an_entry_stored_first_is_its_result() -> None:
+    article = ArticleRecord(url="https://news.example.org/news/1.html", text="Body")
+    (fetch,) = plan_entries(job(), [candidate(entry(1, summary="teaser"))], KnownItems(), DEFAULT)
+    assert isinstance(fetch, Fetch)
+    ok = fetched_item(fetch, article)
+    assert ok is not None
+    assert (ok.article, ok.fulltext_status, ok.page_result, ok.looked_up_new) == (
+        article,
+        "ok",
+        True,
+        False,
+    )
+    failed = fetched_item(fetch, None)
+    assert failed is not None
+    assert (failed.article, failed.fulltext_status, failed.page_result) == (None, "failed", True)

@@ -7,6 +7,7 @@ no failure, no back-off, its due time kept.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,9 +20,17 @@ from monitor.collect.records import ArticleRecord, CollectedItem, FeedEntry, Sou
 from monitor.collect.stages import default_stages
 from monitor.collect.store_items import fingerprint_body
 from monitor.collect.tally import NOT_REACHED
-from monitor.config import AppConfig, CrawlSettings, Settings, SourceConfig, load_config
+from monitor.config import (
+    AppConfig,
+    CrawlSettings,
+    Settings,
+    SourceConfig,
+    load_config,
+    shipped_outlets,
+)
 from monitor.db.engine import Database
 from monitor.db.models import CrawlRunSource, FetchState, Item, Source
+from monitor.db.read.items import item_detail
 from monitor.db.runs import fetch_state, select_sources, start_run
 from monitor.db.sources import add_source
 from monitor.dedup.text import prepare_body
@@ -58,7 +67,7 @@ def _entry_item(job: SourceJob, n: int, title: str, text: str = "") -> Collected
         job.source_id,
         entry,
         canonical,
-        entry_key(entry.guid, canonical, title),
+        entry_key(entry.guid, canonical, title, outlets=shipped_outlets()),
         article,
         "ok" if text else "none",
         looked_up_new=True,
@@ -220,6 +229,26 @@ def test_sources_never_reached_are_skipped_without_failure_or_back_off(db: Datab
         assert done.source_id not in {src.id for src, _ in due_now}
 
 
+def test_an_unreadable_date_is_stored_as_missing_with_the_sources_own_string(
+    db: Database,
+) -> None:
+    collector, (job,) = _setup(db, ["delta"], batch_size=1)
+    item = _entry_item(job, 1, "Dated oddly")
+    entry = replace(
+        item.entry, published_at=None, date_quality="unparseable", date_text="2024-13-45T25:61:61Z"
+    )
+    collector.ledger.hold(job.source_id)
+    collector.submit(replace(item, entry=entry))
+    collector.finish()
+    with db.session() as s:
+        row = s.scalars(select(Item).where(Item.title == "Dated oddly")).one()
+        assert (row.published_at, row.date_quality) == (None, "unparseable")
+        assert row.date_text == "2024-13-45T25:61:61Z"
+        detail = item_detail(s, row.id)
+    assert detail is not None
+    assert detail.date_text == "2024-13-45T25:61:61Z"
+
+
 def test_fingerprint_body_is_the_body_folding_prepares() -> None:
     texts = [
         "MOSCOW, March 1 (TASS) – Talks on the transit corridor.\nSource: TASS\nRead more: news",
@@ -228,5 +257,6 @@ def test_fingerprint_body_is_the_body_folding_prepares() -> None:
         "",
         *(a.text for o in demo_outlets() for a in o.articles[:3]),
     ]
+    outlets = shipped_outlets()
     for text in texts:
-        assert fingerprint_body(text) == prepare_body(text).body
+        assert fingerprint_body(text, outlets) == prepare_body(text, outlets).body

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from monitor.config import DedupSettings
+from monitor.config import DedupSettings, shipped_outlets
 from monitor.dedup.match import make_doc
 from monitor.dedup.similarity import (
     TermStats,
@@ -13,6 +13,7 @@ from monitor.dedup.similarity import (
     weighted_dice,
     wording,
 )
+from monitor.dedup.vocabulary import CopyVocabulary
 from monitor.dedup.window import WindowIndex
 
 T0 = datetime(2025, 9, 26, 9, 0, tzinfo=UTC)
@@ -75,6 +76,7 @@ def _doc(item_id: int, text: str, *, hours: float = 0, lang: str = "en") -> obje
         title=f"Report {item_id}",
         text=text,
         settings=SETTINGS,
+        vocabulary=CopyVocabulary(shipped_outlets()),
     )
 
 

@@ -150,3 +150,44 @@ def test_revision_keeps_story(db: Database) -> None:
         stage.process(s, row, ctx)
         assert row.story_id == story_id
     assert ctx.stats["fold/revised"] == 1
+
+
+def test_a_teaser_alone_in_its_story_moves_when_its_article_text_arrives(db: Database) -> None:
+    """Stored with its feed's one-line teaser, a copy cannot be recognised; when its article
+    text is attached as a revision it is matched again and its story merged into the original's.
+    An item that shares its story with others keeps it."""
+    stage = FoldStage(SETTINGS)
+    ctx = StageContext()
+    with db.session() as s:
+        wire, daily = source(s, "wire"), source(s, "daily")
+        original = item(s, wire, "Lavrov and Araghchi discuss nuclear talks", BODY)
+        run_stages([stage], s, original, ctx)
+        teaser = item(s, daily, "Moscow hosts Tehran's top diplomat", "Read more.", hours=2)
+        run_stages([stage], s, teaser, ctx)
+        original_story, teaser_story = original.story_id, teaser.story_id
+    assert original_story != teaser_story  # nothing to match on yet
+    with db.session() as s:
+        row = s.get(Item, teaser.id)
+        assert row is not None
+        row.text = "MOSCOW (TASS) – " + BODY.rsplit("\n", 1)[0]
+        row.content_hash = None
+        row.revision += 1
+        run_stages([stage], s, row, ctx)
+    with db.session() as s:
+        moved = s.get(Item, teaser.id)
+        assert moved is not None
+        assert moved.story_id == original_story
+        assert moved.story_role == "copy"
+        assert s.get(Story, teaser_story) is None  # merged away, not left empty
+        assert s.scalar(select(func.count()).select_from(Story)) == 1
+    assert ctx.stats["fold/regrouped"] == 1
+    # a revision of an item sharing its story with others leaves the story as it is
+    with db.session() as s:
+        row = s.get(Item, original.id)
+        assert row is not None
+        row.text = OTHER
+        row.content_hash = None
+        run_stages([stage], s, row, ctx)
+        assert row.story_id == original_story
+    assert ctx.stats["fold/regrouped"] == 1
+    assert ctx.stats["fold/revised"] == 1

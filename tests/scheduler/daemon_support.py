@@ -48,6 +48,7 @@ def write_config(
             "retries": 0,
             "download_timeout_s": 15,
             "fetch_fulltext": False,
+            "allow_networks": ["127.0.0.0/8"],  # the local news site
             **(crawl or {}),
         },
         "smtp": {

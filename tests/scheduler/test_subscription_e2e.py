@@ -84,7 +84,8 @@ def test_saved_search_subscribed_while_running_gets_its_digest_once(
     [msg] = smtp.handler.received
     assert msg["To"] == "npp@example.org"
     assert msg["List-Id"].endswith("<search-bushehr.digest.example.org>")
-    assert "Bushehr" in text_part(msg)
+    # the story's lead is whichever of its reports arrived first: English, Russian or Persian
+    assert any(name in text_part(msg) for name in ("Bushehr", "Бушер", "بوشهر"))
     with db.session() as s:
         digest = s.scalars(select(Digest).where(Digest.recipient == "search:bushehr")).one()
         carried = list(

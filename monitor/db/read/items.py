@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from monitor.db.models import Item, ItemTag, Source, Story
 from monitor.errors import QuerySyntaxError
+from monitor.explanation import read_stored
 from monitor.query import And, Field, Node, Not, Or, is_positive
 from monitor.records import (
     GroupedPage,
@@ -589,7 +590,9 @@ def item_detail(session: Session, item_id: int) -> ItemDetail | None:
     if record is None:
         return None
     row = session.execute(
-        select(Item.summary, Item.explanation, Item.declared_language, Source.language)
+        select(
+            Item.summary, Item.explanation, Item.declared_language, Source.language, Item.date_text
+        )
         .join(Source, Source.id == Item.source_id)
         .where(Item.id == item_id)
     ).one()
@@ -612,10 +615,11 @@ def item_detail(session: Session, item_id: int) -> ItemDetail | None:
     return ItemDetail(
         record=record,
         summary=row.summary or "",
-        explanation=row.explanation,
+        explanation=read_stored(row.explanation),
         declared_language=row.declared_language if row.declared_language is not None else row[3],
         tags=tags,
         story_title=story_title,
+        date_text=row.date_text,
     )
 
 

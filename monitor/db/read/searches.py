@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session
 
 from monitor.db.models import SavedSearch
 from monitor.db.read.items import search
 from monitor.db.saved_searches import by_feed_token
+from monitor.query import Node
 from monitor.search.export import saved_search_atom
 from monitor.search.filters import SearchFilters
 
@@ -26,19 +29,29 @@ def search_filters(row: SavedSearch) -> SearchFilters:
         languages=values("languages"),
         themes=values("themes"),
         figures=values("figures"),
+        entities=values("entities"),
     )
 
 
 def saved_search_feed(
-    session: Session, token: str, *, base_url: str, title: str, size: int = FEED_SIZE
+    session: Session,
+    token: str,
+    *,
+    base_url: str,
+    title: str,
+    size: int = FEED_SIZE,
+    node_of: Callable[[SearchFilters], Node | None] | None = None,
 ) -> str | None:
     """The Atom feed of the saved search with this feed token (its newest ``size`` matching
-    items), or None when no search has that token. ``base_url`` is the web app's address."""
+    items), or None when no search has that token. ``base_url`` is the web app's address;
+    ``node_of`` gives the query to run for the search's filters (default: its query as written;
+    the web app widens names to every language, as its search page does)."""
     row = by_feed_token(session, token)
     if row is None:
         return None
     filters = search_filters(row)
-    page = search(session, filters, page_size=size)
+    node = node_of(filters) if node_of is not None else None
+    page = search(session, filters, page_size=size, node=node)
     return saved_search_atom(
         page.records,
         title=title,

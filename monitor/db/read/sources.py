@@ -53,6 +53,7 @@ def source_health(session: Session) -> list[SourceHealth]:
             ).group_by(Item.source_id)
         )
     }
+    last_runs = last_run_outcomes(session)
     out = []
     rows = session.execute(
         select(Source, FetchState)
@@ -61,6 +62,7 @@ def source_health(session: Session) -> list[SourceHealth]:
     )
     for src, state in rows:
         n, rel, last = counts.get(src.id, (0, 0, None))
+        run_status, run_note = last_runs.get(src.id, (None, None))
         out.append(
             SourceHealth(
                 id=src.id,
@@ -80,8 +82,36 @@ def source_health(session: Session) -> list[SourceHealth]:
                 consecutive_failures=(state.consecutive_failures or 0) if state else 0,
                 next_due_at=state.next_due_at if state else None,
                 retry_after_until=state.retry_after_until if state else None,
+                last_run_status=run_status,
+                last_run_note=run_note,
             )
         )
+    return out
+
+
+PARTIAL_PREFIX = "partial: "
+
+
+def last_run_outcomes(session: Session) -> dict[int, tuple[str, str | None]]:
+    """Per source, the status of the last crawl run that reached it and, when ``partial``, what
+    fell short (the first message of its run row, without the ``partial:`` prefix)."""
+    latest = (
+        select(func.max(CrawlRunSource.id))
+        .where(CrawlRunSource.status != "skipped")
+        .group_by(CrawlRunSource.source_id)
+    )
+    out: dict[int, tuple[str, str | None]] = {}
+    rows = session.execute(
+        select(CrawlRunSource.source_id, CrawlRunSource.status, CrawlRunSource.messages).where(
+            CrawlRunSource.id.in_(latest)
+        )
+    )
+    for source_id, status, messages in rows:
+        first = (messages or [None])[0]
+        note = None
+        if status == "partial" and isinstance(first, str) and first.startswith(PARTIAL_PREFIX):
+            note = first.removeprefix(PARTIAL_PREFIX)
+        out[source_id] = (status, note)
     return out
 
 

@@ -1,0 +1,55 @@
+"""``monitor worker``: crawl the sources the shared frontier hands out (``queue.url``)."""
+
+from __future__ import annotations
+
+import click
+
+from monitor.cli.context import AppContext, pass_app
+from monitor.logging_setup import log_as_service
+
+
+@click.command("worker")
+@click.option(
+    "--exit-when-idle-s",
+    type=float,
+    default=None,
+    hidden=True,
+    help="Stop after this long with nothing to crawl (tests, benchmarks).",
+)
+@click.option("--block-s", type=float, default=5.0, hidden=True, help="Frontier read wait.")
+@click.option("--kill-grace-s", type=float, default=10.0, hidden=True, help="SIGTERM → SIGKILL.")
+@pass_app
+def worker_cmd(
+    app: AppContext, exit_when_idle_s: float | None, block_s: float, kill_grace_s: float
+) -> None:
+    """Crawl due sources taken from the shared frontier, until SIGTERM or Ctrl-C.
+
+    Needs queue.url (Redis) and a PostgreSQL archive; start as many as you like, on any machine.
+    `monitor run` with the same queue.url schedules the sources. SIGTERM lets the running crawl
+    finish (queue.drain_s) and exits 0.
+    """
+    from monitor.frontier import open_frontier
+    from monitor.scheduler.worker import Worker, WorkerOptions, require_shared_archive
+    from spiders.process import crawl_sources, preload
+
+    log_as_service()
+    config = app.config
+    require_shared_archive(config)
+    frontier = open_frontier(config.settings.queue)
+    preload()
+    worker = Worker(
+        config,
+        app.db,
+        frontier,
+        crawl_sources,
+        WorkerOptions(
+            block_s=max(block_s, 0.01),
+            kill_grace_s=kill_grace_s,
+            exit_when_idle_s=exit_when_idle_s,
+        ),
+    )
+    try:
+        code = worker.run()
+    finally:
+        app.close()
+    raise SystemExit(code)

@@ -1,0 +1,400 @@
+"""``monitor worker``: take due sources from the shared frontier, crawl them, store into the archive.
+
+Any number of workers, on any number of machines, share one frontier (Redis, ``queue.url``, see
+:mod:`monitor.frontier`) and one PostgreSQL archive. A worker loops:
+
+1. take up to ``queue.batch_sources`` entries (sources abandoned by a dead worker first);
+2. crawl those sources in a child process forked for the purpose (the Scrapy engine runs once
+   per process; forking a worker that has Scrapy imported already costs milliseconds), as a crawl
+   run of its own (trigger ``worker``) beside the other workers' runs — each item is stored,
+   judged and folded as in ``monitor crawl``;
+3. while the child crawls, renew the entries every third of ``queue.visibility_timeout_s``, so no
+   other worker takes them over;
+4. acknowledge each source whose outcome the child committed; give back at once the sources it
+   never reached (stopped early).
+
+A worker killed with SIGKILL stops renewing: its entries return to the other workers after the
+visibility timeout, and its crawl child dies with it (``PR_SET_PDEATHSIG``); the next crawl run
+recorded on the archive closes the dead run (:mod:`monitor.db.crawl_guard`). A child that dies on
+its own leaves its entries to return after the visibility timeout too (a pause before a retry).
+
+SIGTERM/SIGINT drain: no new entries are taken, the running crawl gets ``queue.drain_s`` to finish,
+then it is stopped (SIGTERM: Scrapy stops cleanly and the run is closed with the sources it did
+not reach as ``skipped``), its unreached sources are given back, and the worker exits 0.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection
+from types import FrameType
+from typing import Any
+
+from monitor.collect.crawl import CrawlEngine, run_crawl
+from monitor.collect.stages import default_stages
+from monitor.config import AppConfig
+from monitor.db import jobs as q
+from monitor.db.engine import Database
+from monitor.db.runs import last_attempts
+from monitor.errors import ConfigError, ConfigProblem
+from monitor.frontier import Frontier, Taken
+from monitor.pipeline import ItemStage
+
+log = logging.getLogger(__name__)
+
+PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    block_s: float = 5.0  # how long one read of the frontier waits for an entry
+    poll_s: float = 0.2  # how often the crawl child is checked
+    kill_grace_s: float = 10.0  # SIGTERM → SIGKILL of the crawl child
+    exit_when_idle_s: float | None = None  # stop after this long with nothing to do (tests, bench)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What became of one batch: sources acknowledged, given back, left to return."""
+
+    run_id: int | None
+    done: tuple[int, ...]
+    given_back: tuple[int, ...]
+    left: tuple[int, ...]
+    exit_code: int | None
+
+
+def require_shared_archive(config: AppConfig) -> None:
+    """Workers and a scheduler with ``queue.url`` share a PostgreSQL archive; refuse otherwise."""
+    where = config.origins.get("queue.url", str(config.config_dir / "monitor.yaml"))
+    if not config.settings.queue.enabled:
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    where,
+                    "queue.url",
+                    "not set: give a Redis URL such as redis://127.0.0.1:6379/0 "
+                    "(MONITOR_QUEUE__URL), or crawl with `monitor run` alone",
+                )
+            ]
+        )
+    if not config.database_url.startswith("postgresql"):
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    where,
+                    "database_url",
+                    "workers and their scheduler share a PostgreSQL archive: set database_url "
+                    "(MONITOR_DATABASE_URL) to postgresql://… (or leave queue.url unset)",
+                )
+            ]
+        )
+
+
+def consumer_name() -> str:
+    """This worker's name in the consumer group: host, pid and process start time."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{q.process_start_ticks(pid) or 0}"
+
+
+def _die_with_parent() -> None:
+    """Linux: this process gets SIGKILL when its parent dies (a worker killed with SIGKILL)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the child finishes its crawl on its own
+        pass
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def _stop_on_sigterm(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)  # before Scrapy's own handlers: the run closes as aborted
+
+
+def _crawl_child(
+    config: AppConfig,
+    source_ids: list[int],
+    engine: CrawlEngine,
+    stages: Sequence[ItemStage],
+    inherited: Database,
+    conn: Connection,
+) -> None:
+    """The forked crawl: one crawl run of ``source_ids``; sends the outcome per source."""
+    _die_with_parent()
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the worker, which decides
+    inherited.engine.dispose(close=False)  # the parent's connections stay the parent's
+    db = Database.open(config.database_url, migrate=False)
+    try:
+        summary = run_crawl(
+            config,
+            db,
+            engine=engine,
+            source_ids=source_ids,
+            trigger="worker",
+            exclusive=False,
+            stages=stages,
+        )
+        conn.send(
+            {
+                "run_id": summary.run_id,
+                "status": summary.status,
+                "sources": {s.source_id: s.status for s in summary.sources},
+                "new_items": summary.new_items,
+            }
+        )
+    finally:
+        db.close()
+        conn.close()
+
+
+class Worker:
+    """Pulls batches of sources from the frontier and crawls each in a forked child."""
+
+    def __init__(
+        self,
+        config: AppConfig,
+        db: Database,
+        frontier: Frontier,
+        engine: CrawlEngine,
+        options: WorkerOptions | None = None,
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.frontier = frontier
+        self.engine = engine
+        self.options = options or WorkerOptions()
+        self.stop = threading.Event()
+        self.consumer = consumer_name()
+        self.batches = 0
+        self._context = multiprocessing.get_context("fork")
+        # built once here: every forked crawl starts with them (the topic is read once)
+        self.stages = default_stages(config, db)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def _on_signal(self, _signum: int, _frame: FrameType | None) -> None:
+        self.stop.set()  # no logging here: handlers must not take the logging lock
+
+    def request_stop(self) -> None:
+        self.stop.set()
+
+    def run(self, *, install_signals: bool = True) -> int:
+        """Crawl batches until SIGTERM/SIGINT (or idle for ``exit_when_idle_s``); returns 0."""
+        from redis.exceptions import RedisError
+
+        previous: dict[int, Any] = {}
+        if install_signals:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                previous[sig] = signal.signal(sig, self._on_signal)
+        queue = self.config.settings.queue
+        log.info(
+            "Worker started consumer=%s batch_sources=%d visibility_timeout_s=%d",
+            self.consumer,
+            queue.batch_sources,
+            queue.visibility_timeout_s,
+        )
+        idle_since = time.monotonic()
+        try:
+            while not self.stop.is_set():
+                try:
+                    taken = self.frontier.take(
+                        self.consumer, queue.batch_sources, int(self.options.block_s * 1000)
+                    )
+                except RedisError as exc:
+                    log.warning("Frontier not reachable error=%s; retrying", exc)
+                    self.stop.wait(self.options.block_s)
+                    continue
+                if taken:
+                    try:
+                        self.crawl(taken)
+                    except RedisError as exc:  # the entries return after the visibility timeout
+                        log.warning("Frontier not reachable to settle a batch error=%s", exc)
+                    idle_since = time.monotonic()
+                elif (
+                    self.options.exit_when_idle_s is not None
+                    and time.monotonic() - idle_since >= self.options.exit_when_idle_s
+                ):
+                    log.info("Worker idle, stopping idle_s=%s", self.options.exit_when_idle_s)
+                    break
+            if self.stop.is_set():
+                log.info("Worker stopped on request consumer=%s", self.consumer)
+        finally:
+            try:
+                self.frontier.leave(self.consumer)
+            except RedisError:
+                log.warning("Frontier not reachable when leaving consumer=%s", self.consumer)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+        return 0
+
+    # ------------------------------------------------------------------ one batch
+
+    def crawled_meanwhile(self, taken: Sequence[Taken]) -> list[Taken]:
+        """The entries whose source was fetched after it was queued (by a worker killed before
+        it acknowledged them, or a manual crawl): nothing left to do for this cycle."""
+        with self.db.session() as session:
+            last = last_attempts(session, sorted({t.source_id for t in taken}))
+        out = []
+        for t in taken:
+            at = last.get(t.source_id)
+            if at is not None and _aware(at) >= t.queued_at:
+                out.append(t)
+        return out
+
+    def crawl(self, taken: Sequence[Taken]) -> BatchResult:
+        """Crawl the sources of ``taken`` in a forked child; settle the entries."""
+        finished = self.crawled_meanwhile(taken)
+        if finished:
+            self.frontier.done(finished)
+            log.info("Sources crawled since they were queued, done sources=%d", len(finished))
+            taken = [t for t in taken if t not in finished]
+            if not taken:
+                return BatchResult(None, tuple(t.source_id for t in finished), (), (), None)
+        ids = sorted({t.source_id for t in taken})
+        self.batches += 1
+        log.info(
+            "Batch taken consumer=%s sources=%d reclaimed=%d cycles=%s",
+            self.consumer,
+            len(ids),
+            sum(1 for t in taken if t.reclaimed),
+            ",".join(sorted({t.cycle for t in taken})),
+        )
+        receiver, sender = self._context.Pipe(duplex=False)
+        proc = self._context.Process(
+            target=_crawl_child,
+            args=(self.config, ids, self.engine, self.stages, self.db, sender),
+            name=f"monitor-crawl-{self.batches}",
+        )
+        proc.start()
+        sender.close()
+        received: list[dict[str, Any]] = []
+
+        def receive() -> None:  # read as soon as it is sent: a full pipe would block the child
+            try:
+                while not received and receiver.poll():
+                    received.append(receiver.recv())
+            except (EOFError, OSError):
+                pass
+
+        try:
+            stopped = self._supervise(proc, taken, receive)
+            receive()
+        finally:
+            proc.join()
+            receiver.close()
+        outcome = received[0] if received else None
+        return self._settle(taken, outcome, proc.pid, proc.exitcode, stopped)
+
+    def _supervise(self, proc: Any, taken: Sequence[Taken], receive: Callable[[], None]) -> bool:
+        """Wait for the child, renewing the entries; stop it past the time limit or the drain
+        time. Returns whether it was stopped early."""
+        from redis.exceptions import RedisError
+
+        queue = self.config.settings.queue
+        limit = self.config.settings.crawl.run_time_limit_s
+        renew_every = max(queue.visibility_timeout_s / 3, 1.0)
+        started = next_renew = time.monotonic()
+        next_renew += renew_every
+        term_at: float | None = None
+        stop_seen: float | None = None
+        killed = stopped = False
+        while proc.is_alive():
+            proc.join(self.options.poll_s)
+            receive()
+            now = time.monotonic()
+            if now >= next_renew:
+                next_renew = now + renew_every
+                try:
+                    mine = self.frontier.renew(self.consumer, taken)
+                except RedisError as exc:
+                    log.warning("Entries not renewed error=%s", exc)
+                else:
+                    if len(mine) < len(taken):
+                        log.warning(
+                            "Entries taken over by another worker count=%d",
+                            len(taken) - len(mine),
+                        )
+            if term_at is None:
+                why = None
+                if now - started >= limit:
+                    why = f"over crawl.run_time_limit_s ({limit}s)"
+                elif self.stop.is_set():
+                    stop_seen = stop_seen or now
+                    if now - stop_seen >= queue.drain_s:
+                        why = f"the worker is stopping (queue.drain_s {queue.drain_s}s passed)"
+                if why is not None:
+                    log.warning("Stopping crawl pid=%d: %s", proc.pid, why)
+                    os.kill(proc.pid, signal.SIGTERM)
+                    term_at, stopped = now, True
+            elif now - term_at >= self.options.kill_grace_s and not killed:
+                log.warning("Crawl ignored SIGTERM pid=%d; sending SIGKILL", proc.pid)
+                proc.kill()
+                killed = True
+        return stopped
+
+    def _settle(
+        self,
+        taken: Sequence[Taken],
+        outcome: dict[str, Any] | None,
+        pid: int | None,
+        exit_code: int | None,
+        stopped: bool,
+    ) -> BatchResult:
+        """Acknowledge the sources the crawl finished, give back the ones it never reached."""
+        if outcome is None:
+            with self.db.session() as session:
+                closed = q.close_crawl_runs(
+                    session,
+                    status="aborted",
+                    at=datetime.now(UTC),
+                    message=f"worker: the crawl process ended without a result (exit code {exit_code})",
+                    pid=pid,
+                    host=socket.gethostname(),
+                )
+            ids = tuple(sorted({t.source_id for t in taken}))
+            if stopped and self.stop.is_set():
+                self.frontier.give_back(self.consumer, taken)
+                log.warning("Crawl stopped; sources given back sources=%d", len(ids))
+                return BatchResult(None, (), ids, (), exit_code)
+            log.error(
+                "Crawl ended without a result exit_code=%s closed_runs=%s; its sources return "
+                "after queue.visibility_timeout_s",
+                exit_code,
+                closed,
+            )
+            return BatchResult(None, (), (), ids, exit_code)
+        statuses: dict[int, str] = outcome["sources"]
+        # a source missing from the outcome was disabled or deleted meanwhile: drop its entry
+        done = [t for t in taken if statuses.get(t.source_id, "gone") != "skipped"]
+        back = [t for t in taken if statuses.get(t.source_id) == "skipped"]
+        self.frontier.done(done)
+        self.frontier.give_back(self.consumer, back)
+        log.info(
+            "Batch done run=%s status=%s sources=%d new_items=%d given_back=%d",
+            outcome["run_id"],
+            outcome["status"],
+            len(done),
+            outcome["new_items"],
+            len(back),
+        )
+        return BatchResult(
+            outcome["run_id"],
+            tuple(sorted({t.source_id for t in done})),
+            tuple(sorted({t.source_id for t in back})),
+            (),
+            exit_code,
+        )
