@@ -24,8 +24,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from monitor.dedup.anchors import stem, without_dates
-from monitor.dedup.text import numbers
+from monitor.dedup.anchors import folded_without_dates, stem, without_dates
+from monitor.dedup.text import folded_numbers, numbers
 from monitor.textnorm import fold
 
 SENTENCE_MATCH = 0.45
@@ -89,17 +89,32 @@ NO_WORDING = Wording(frozenset(), frozenset(), ())
 
 
 def wording(title: str, text: str) -> Wording:
+    text = fold(text)
+    return folded_wording(fold(title), text, stable=fold(text) == text)
+
+
+def folded_wording(title: str, text: str, *, stable: bool) -> Wording:
+    """:func:`wording` of a title and a text already folded (:func:`monitor.textnorm.fold`);
+    ``stable``: folding the text again changes nothing (true of any ordinary text), so its
+    sentences need no second folding either."""
     sentences = []
     figures = []
     stems: set[str] = set()
-    for raw in _SENTENCE_END.split(fold(text)):
+    for raw in _SENTENCE_END.split(text):
         found = _content_stems(raw)
         stems.update(found)
         if len(found) >= MIN_SENTENCE_STEMS:
             sentences.append(frozenset(found))
-            figures.append(numbers(without_dates(raw)) if _DIGIT.search(raw) else frozenset())
-    title_stems = frozenset(_content_stems(fold(title)))
+            figures.append(_sentence_numbers(raw, stable) if _DIGIT.search(raw) else frozenset())
+    title_stems = frozenset(_content_stems(title))
     return Wording(frozenset(stems) | title_stems, title_stems, tuple(sentences), tuple(figures))
+
+
+def _sentence_numbers(sentence: str, stable: bool) -> frozenset[str]:
+    """The numbers of a folded sentence, its dates left out."""
+    if stable:
+        return folded_numbers(folded_without_dates(sentence))
+    return numbers(without_dates(sentence))
 
 
 class TermStats:
