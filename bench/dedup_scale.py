@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from monitor.config import shipped_outlets
 from monitor.db import stories
 from monitor.db.engine import Database
 from monitor.db.models import DedupBand, Item, Source
@@ -92,7 +93,7 @@ def bench_memory_index(args: argparse.Namespace, hasher: MinHasher) -> None:
         base = sigs[rng.integers(0, args.items)] if is_copy else None
         text = texts[q % len(texts)]
         t = time.perf_counter()
-        sig_text = hasher.signature(sorted(prepare_body(text).shingles))
+        sig_text = hasher.signature(sorted(prepare_body(text, shipped_outlets()).shingles))
         sig = perturb(base, 0.1, rng) if base is not None else sig_text
         matches = index.query(sig, THRESHOLD)
         timings.append((time.perf_counter() - t) * 1000)

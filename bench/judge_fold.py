@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -42,11 +43,17 @@ from monitor.db.models import DedupBand, DedupSignature, Item, ItemTag, Source, 
 from monitor.dedup import stage as fold_module  # noqa: E402
 from monitor.dedup.stage import FoldStage, doc_from_row  # noqa: E402
 from monitor.dedup.text import prepare_body  # noqa: E402
+from monitor.dedup.vocabulary import CopyVocabulary  # noqa: E402
+from monitor.explanation import explanation_to_json  # noqa: E402
 from monitor.identity import content_fingerprint, title_key  # noqa: E402
 from monitor.pipeline import StageContext  # noqa: E402
 from monitor.relevance.matcher import Matcher  # noqa: E402
 from monitor.relevance.stage import JudgeStage, judge_item, tag_values  # noqa: E402
 from monitor.relevance.topic import load_topic  # noqa: E402
+
+# the shipped topic's words and outlets; no generic entities, as this benchmark has always folded
+VOCABULARY = replace(CopyVocabulary.shipped(), generic_entities=frozenset())
+OUTLETS = VOCABULARY.outlets
 
 END = datetime(2025, 6, 1, tzinfo=UTC)
 PAIR = {
@@ -166,7 +173,7 @@ def _fill(database: Database, matcher: Matcher, gen: Generator, size: int, per_d
     span = timedelta(days=max(1.0, size / per_day))
     reports: list[dict[str, Any]] = []
     rows, tags, sigs, bands, stories = [], [], [], [], []
-    fold = FoldStage(settings)
+    fold = FoldStage(settings, vocabulary=VOCABULARY)
     captured: list[dict[str, Any]] = []
     original = story_db.save_signature
 
@@ -237,11 +244,11 @@ def _fill(database: Database, matcher: Matcher, gen: Generator, size: int, per_d
                         "updated_at": when,
                         "relevant": True,
                         "score": judgement.score,
-                        "explanation": judgement.explanation,
+                        "explanation": explanation_to_json(judgement.explanation),
                         "content_hash": content_fingerprint(
-                            rep["title"], prepare_body(rep["text"]).body
+                            rep["title"], prepare_body(rep["text"], OUTLETS).body, OUTLETS
                         ),
-                        "title_key": title_key(rep["title"]),
+                        "title_key": title_key(rep["title"], OUTLETS),
                         "story_id": story_id,
                         "story_role": role,
                         "story_reason": {"signal": "new_story" if role == "lead" else role},
@@ -278,7 +285,7 @@ def _fill(database: Database, matcher: Matcher, gen: Generator, size: int, per_d
                     themes=frozenset(t.value for t in values if t.kind == "theme"),
                     entities=frozenset(t.value for t in values if t.kind == "entity"),
                 )
-                fold._signature(session, doc_from_row(row, settings))
+                fold._signature(session, doc_from_row(row, settings, VOCABULARY))
                 kw = captured.pop()
                 sigs.append(
                     {
@@ -319,7 +326,7 @@ def measure(size: int, queries: int, per_day: int, seed: int) -> dict[str, float
         reports = _fill(database, matcher, gen, size, per_day)
         built = time.perf_counter() - t0
         judge = JudgeStage(matcher)
-        fold = FoldStage(DedupSettings())
+        fold = FoldStage(DedupSettings(), vocabulary=VOCABULARY)
         ctx = StageContext(stats=Counter())
         timings: list[float] = []
         cpu: list[float] = []
@@ -349,8 +356,10 @@ def measure(size: int, queries: int, per_day: int, seed: int) -> dict[str, float
                 date_quality="ok",
                 first_seen_at=when,
                 updated_at=when,
-                content_hash=content_fingerprint(rep["title"], prepare_body(rep["text"]).body),
-                title_key=title_key(rep["title"]),
+                content_hash=content_fingerprint(
+                    rep["title"], prepare_body(rep["text"], OUTLETS).body, OUTLETS
+                ),
+                title_key=title_key(rep["title"], OUTLETS),
             )
             session.add(item)
             session.flush()

@@ -5,6 +5,8 @@ Files (all in one config directory):
 - ``monitor.yaml``  – database, data directory, crawl, relevance, dedup, digest, SMTP, recipients,
   web and schedule settings (:class:`Settings`);
 - ``sources.yaml``  – the shipped source list (:class:`SourceConfig` entries);
+- ``outlets.yaml`` – outlet names and agency credits removed before copies are compared
+  (:class:`OutletsFile`; the shipped file when the config directory has none);
 - ``topics/<name>.yaml`` – the topic definition named by ``topic`` in ``monitor.yaml``
   (validated by :mod:`monitor.relevance.topic`).
 
@@ -21,6 +23,7 @@ Every problem is reported as :class:`~monitor.errors.ConfigError` naming file, k
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,10 +44,13 @@ from pydantic import (
 
 from monitor import settings_sources as sources
 from monitor.errors import ConfigError, ConfigProblem, QuerySyntaxError
+from monitor.identity import Outlets
 from monitor.languages import Language
 from monitor.netguard import Network, parse_networks
 from monitor.paths import shipped_config_dir
 from monitor.schedules import parse_crontab, parse_schedule
+
+OUTLETS_FILE = "outlets.yaml"
 
 SourceKind = Literal["rss", "atom", "sitemap", "listing"]
 
@@ -147,6 +153,29 @@ class SourcesFile(_Model):
 
 
 # --------------------------------------------------------------------------- monitor.yaml
+
+
+class OutletsFile(_Model):
+    """``outlets.yaml``: outlet names around headlines and agency credits in texts."""
+
+    names: list[str] = Field(
+        min_length=1, description="Outlet names before or after a headline ('TASS: …')"
+    )
+    agencies: list[str] = Field(
+        min_length=1, description="Agency credits and datelines in texts ('(Reuters) -')"
+    )
+
+    @field_validator("names", "agencies")
+    @classmethod
+    def _plain_names(cls, value: list[str]) -> list[str]:
+        for i, name in enumerate(value):
+            if not name.strip():
+                raise ValueError(f"entry {i} is empty")
+            if len(name) > 60 or "\n" in name:
+                raise ValueError(
+                    f"entry {i} ({name[:30]!r}…) is not a name: one line, ≤ 60 characters"
+                )
+        return value
 
 
 class CrawlSettings(_Model):
@@ -660,6 +689,17 @@ class AppConfig:
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)
 
+    @property
+    def outlets_path(self) -> Path:
+        """``outlets.yaml`` in the config directory, else the shipped one."""
+        own = self.config_dir / OUTLETS_FILE
+        return own if own.exists() else shipped_config_dir() / OUTLETS_FILE
+
+    @functools.cached_property
+    def outlets(self) -> Outlets:
+        """The outlet names and agency credits (read once; ConfigError if invalid)."""
+        return load_outlets(self.outlets_path)
+
 
 def resolve_config_dir(
     explicit: str | Path | None = None, env: Mapping[str, str] | None = None
@@ -756,6 +796,26 @@ def load_sources_file(path: Path) -> list[SourceConfig]:
                     p = ConfigProblem(p.file, f"{p.key} ({items[idx]['name']})", p.message)
             named.append(p)
         raise ConfigError(named) from None
+
+
+def load_outlets(path: Path) -> Outlets:
+    """Read and validate an ``outlets.yaml``."""
+    raw = read_yaml(path)
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            [ConfigProblem(str(path), "", "expected the keys 'names' and 'agencies'")]
+        )
+    try:
+        parsed = OutletsFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(problems_from_validation(path, exc)) from None
+    return Outlets.of(parsed.names, parsed.agencies)
+
+
+@functools.cache
+def shipped_outlets() -> Outlets:
+    """The shipped ``outlets.yaml`` (for tools and tests that run without a config directory)."""
+    return load_outlets(shipped_config_dir() / OUTLETS_FILE)
 
 
 def load_config(

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from monitor.explanation import StoredExplanation
+
 # story events a person made (``monitor stories split``); later folds and rebuilds respect them
 MANUAL_SIGNALS = ("split", "manual")
 
@@ -162,7 +164,7 @@ class ItemDetail:
 
     record: ItemRecord
     summary: str
-    explanation: dict[str, Any] | None
+    explanation: StoredExplanation | None  # None: never judged
     declared_language: str | None  # the feed's language, else the source's: the matcher's hint
     tags: tuple[TagRecord, ...] = ()
     story_title: str | None = None

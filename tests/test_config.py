@@ -96,6 +96,20 @@ def test_shipped_config_is_valid(config_dir: Path) -> None:
             "rss",
             id="bad kind",
         ),
+        pytest.param(
+            "outlets.yaml",
+            lambda t: t.replace('"tass", "ria novosti"', '"tass", "", "ria novosti"', 1),
+            "names",
+            "entry 1 is empty",
+            id="empty outlet name",
+        ),
+        pytest.param(
+            "outlets.yaml",
+            lambda t: t.replace("\nagencies:", "\nagences:", 1),
+            "agences",
+            "unknown key",
+            id="misspelt outlets key",
+        ),
     ],
 )
 def test_broken_config_is_reported(

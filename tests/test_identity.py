@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from monitor.config import shipped_outlets
 from monitor.dedup.text import prepare_body
 from monitor.identity import content_fingerprint, entry_key, normalise_title, title_key
 
@@ -14,6 +15,8 @@ BODY = (
     "month, and that customs procedures at the border would be simplified for rail freight.\n"
     "Officials said the project would cost about 1.6 billion dollars and take four years to build."
 )
+
+OUTLETS = shipped_outlets()
 
 
 @pytest.mark.parametrize(
@@ -47,7 +50,7 @@ BODY = (
     ],
 )
 def test_same_title_key(a: str, b: str) -> None:
-    assert title_key(a) == title_key(b)
+    assert title_key(a, OUTLETS) == title_key(b, OUTLETS)
 
 
 @pytest.mark.parametrize(
@@ -60,35 +63,54 @@ def test_same_title_key(a: str, b: str) -> None:
     ],
 )
 def test_different_title_key(a: str, b: str) -> None:
-    assert title_key(a) != title_key(b)
+    assert title_key(a, OUTLETS) != title_key(b, OUTLETS)
 
 
 def test_entry_key_fallback_chain() -> None:
-    assert entry_key("g1", "https://x.org/a", "T") == entry_key("g1", "https://x.org/b", "U")
-    assert entry_key(None, "https://x.org/a", "T") == entry_key("", "https://x.org/a", "U")
-    assert entry_key(None, None, "TASS: Title") == entry_key(None, "", "Title – Tehran Times")
-    assert len(entry_key(None, None, "")) == 64
+    assert entry_key("g1", "https://x.org/a", "T", outlets=OUTLETS) == entry_key(
+        "g1", "https://x.org/b", "U", outlets=OUTLETS
+    )
+    assert entry_key(None, "https://x.org/a", "T", outlets=OUTLETS) == entry_key(
+        "", "https://x.org/a", "U", outlets=OUTLETS
+    )
+    assert entry_key(None, None, "TASS: Title", outlets=OUTLETS) == entry_key(
+        None, "", "Title – Tehran Times", outlets=OUTLETS
+    )
+    assert len(entry_key(None, None, "", outlets=OUTLETS)) == 64
     # without GUID or link: title and text, so one title over two texts is two entries
-    assert entry_key(None, "", "Bulletin", "First") != entry_key(None, "", "Bulletin", "Second")
-    assert entry_key(None, "", "Bulletin", "  First ") == entry_key(None, None, "Bulletin", "first")
+    assert entry_key(None, "", "Bulletin", "First", outlets=OUTLETS) != entry_key(
+        None, "", "Bulletin", "Second", outlets=OUTLETS
+    )
+    assert entry_key(None, "", "Bulletin", "  First ", outlets=OUTLETS) == entry_key(
+        None, None, "Bulletin", "first", outlets=OUTLETS
+    )
     # GUID and link still win over the text; no text: the title alone, as before
-    assert entry_key("g1", "", "T", "a") == entry_key("g1", "", "T", "b")
-    assert entry_key(None, "https://x.org/a", "T", "a") == entry_key(None, "https://x.org/a", "T")
-    assert entry_key(None, "", "Title", "") == entry_key(None, None, "Title")
+    assert entry_key("g1", "", "T", "a", outlets=OUTLETS) == entry_key(
+        "g1", "", "T", "b", outlets=OUTLETS
+    )
+    assert entry_key(None, "https://x.org/a", "T", "a", outlets=OUTLETS) == entry_key(
+        None, "https://x.org/a", "T", outlets=OUTLETS
+    )
+    assert entry_key(None, "", "Title", "", outlets=OUTLETS) == entry_key(
+        None, None, "Title", outlets=OUTLETS
+    )
 
 
 def test_fingerprint_ignores_boilerplate_and_outlet() -> None:
-    plain = content_fingerprint("Talks held", prepare_body(BODY).body)
+    plain = content_fingerprint("Talks held", prepare_body(BODY, OUTLETS).body, OUTLETS)
     credited = content_fingerprint(
         "TASS: Talks held",
         prepare_body(
-            "MOSCOW, March 1 (TASS) – " + BODY + "\nSource: TASS\nRead more: more news"
+            "MOSCOW, March 1 (TASS) – " + BODY + "\nSource: TASS\nRead more: more news", OUTLETS
         ).body,
+        OUTLETS,
     )
     assert plain == credited
-    assert plain != content_fingerprint("Talks held", prepare_body(BODY.replace("12", "13")).body)
+    assert plain != content_fingerprint(
+        "Talks held", prepare_body(BODY.replace("12", "13"), OUTLETS).body, OUTLETS
+    )
 
 
 def test_normalise_title_persian_and_russian() -> None:
-    assert normalise_title("Ёлка: ТАСС") == normalise_title("елка: тасс")
-    assert normalise_title("كتاب") == normalise_title("کتاب")
+    assert normalise_title("Ёлка: ТАСС", OUTLETS) == normalise_title("елка: тасс", OUTLETS)
+    assert normalise_title("كتاب", OUTLETS) == normalise_title("کتاب", OUTLETS)

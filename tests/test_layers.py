@@ -37,7 +37,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "monitor.files",
         ),
     ),
-    ("vocabulary", ("monitor.query", "monitor.schedules", "monitor.records")),
+    (
+        "vocabulary",
+        ("monitor.query", "monitor.schedules", "monitor.explanation", "monitor.records"),
+    ),
     ("search language", ("monitor.search",)),
     (
         "configuration",

@@ -19,6 +19,7 @@ from monitor.search.export import ExportFormat, csv_row, write_export
 
 if TYPE_CHECKING:
     from monitor.relevance.names import NameTable
+from monitor.explanation import UnreadableExplanation, stored_to_json
 from monitor.search.filters import (
     RELEVANCE_CHOICES,
     SORT_CHOICES,
@@ -268,7 +269,10 @@ def show_cmd(app: AppContext, item_id: int, fmt: str) -> None:
         raise NotFoundError(f"archive: no item {item_id}; find ids with `monitor search`")
     record, explanation = detail.record, detail.explanation
     if fmt == "json":
-        data = record.to_dict() | {"explanation": explanation, "date_text": detail.date_text}
+        data = record.to_dict() | {
+            "explanation": stored_to_json(explanation),
+            "date_text": detail.date_text,
+        }
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     lines = [
@@ -284,8 +288,11 @@ def show_cmd(app: AppContext, item_id: int, fmt: str) -> None:
         f"figures:    {', '.join(record.figures) or '-'}",
         f"story:      {record.story} ({record.story_role})" if record.story else "story:      -",
     ]
-    if explanation:
-        lines.append("why:        " + json.dumps(explanation, ensure_ascii=False))
+    if isinstance(explanation, UnreadableExplanation):
+        lines.append("why:        " + explanation.advice)
+    elif explanation is not None:
+        why = json.dumps(stored_to_json(explanation), ensure_ascii=False)
+        lines.append(f"why:        {why}")
     lines += ["", record.text]
     click.echo("\n".join(lines))
 

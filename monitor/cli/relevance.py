@@ -3,69 +3,75 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import click
 
 from monitor.cli.context import AppContext, pass_app
 from monitor.db.read.items import find_item
 from monitor.errors import NotFoundError
+from monitor.explanation import (
+    Explanation,
+    TermCount,
+    UnreadableExplanation,
+    explanation_to_json,
+)
 from monitor.relevance import build_matcher
 from monitor.relevance.rescore import Change, rescore
 from monitor.relevance.stage import judge_text
 
 
-def _terms_line(entries: list[dict[str, Any]]) -> str:
-    parts = [f"{e['form']} ({e['where']} ×{e['count']}; term {e['term']})" for e in entries]
+def _terms_line(entries: tuple[TermCount, ...]) -> str:
+    parts = [f"{e.form} ({e.where} ×{e.count}; term {e.term})" for e in entries]
     return "; ".join(parts) if parts else "—"
 
 
-def format_explanation(header: list[str], exp: dict[str, Any]) -> str:
+def format_explanation(header: list[str], exp: Explanation) -> str:
     """A readable account of one decision (plain text; no markup is interpreted)."""
     lines = list(header)
-    verdict = "RELEVANT" if exp.get("relevant") else "NOT RELEVANT"
-    cmp = "≥" if exp.get("relevant") else "<"
+    verdict = "RELEVANT" if exp.relevant else "NOT RELEVANT"
+    cmp = "≥" if exp.relevant else "<"
     lines.append(
-        f"Decision: {verdict}  score {exp.get('score')} {cmp} threshold {exp.get('threshold')}"
-        f"  (topic {exp.get('topic')})"
+        f"Decision: {verdict}  score {exp.score} {cmp} threshold {exp.threshold}"
+        f"  (topic {exp.topic})"
     )
-    lang = exp.get("language") or {}
-    lines.append(
-        f"Language: {lang.get('code')} (declared {lang.get('declared')}; {lang.get('reason')})"
-    )
+    if exp.label is not None:
+        said = "relevant" if exp.label.rules_said else "not relevant"
+        by = f" by {exp.label.reviewer}" if exp.label.reviewer else ""
+        lines.append(f"Label: set{by}; the rules said {said}")
+    lang = exp.language
+    lines.append(f"Language: {lang.code} (declared {lang.declared}; {lang.reason})")
     lines.append("Points:")
-    for p in exp.get("points") or []:
-        text = f": {p['text']}" if p.get("text") else ""
-        lines.append(f"  {p['points']:+.2f}  {p['reason']} ({p['where']}){text}")
-    if not exp.get("points"):
+    for p in exp.points:
+        text = f": {p.text}" if p.text else ""
+        lines.append(f"  {p.points:+.2f}  {p.reason} ({p.where}){text}")
+    if not exp.points:
         lines.append("  none (the two sides never appear together)")
-    if exp.get("penalties"):
+    if exp.penalties:
         lines.append("Penalties:")
-        for pen in exp["penalties"]:
+        for pen in exp.penalties:
             extra = ""
-            if pen.get("countries"):
-                extra = "; countries " + ", ".join(pen["countries"])
-            if pen.get("terms"):
-                extra = "; terms " + ", ".join(pen["terms"])
-            where = f" ({pen['where']})" if pen.get("where") else ""
-            lines.append(f"  ×{pen['factor']:.2f}  {pen['reason']}{where}{extra}")
-    if exp.get("rules"):
+            if pen.countries:
+                extra = "; countries " + ", ".join(pen.countries)
+            if pen.terms:
+                extra = "; terms " + ", ".join(pen.terms)
+            where = f" ({pen.where})" if pen.where else ""
+            lines.append(f"  ×{pen.factor:.2f}  {pen.reason}{where}{extra}")
+    if exp.rules:
         lines.append("Rules:")
-        for r in exp["rules"]:
-            lines.append(f"  {r['points']:+.2f}  {r['kind']} rule {r['rule']!r}")
+        for r in exp.rules:
+            lines.append(f"  {r.points:+.2f}  {r.kind} rule {r.rule!r}")
     lines.append("Matched terms:")
-    for side, entries in (exp.get("sides") or {}).items():
+    for side, entries in exp.sides.items():
         lines.append(f"  {side}: {_terms_line(entries)}")
-    lines.append(f"  bilateral: {_terms_line(exp.get('bilateral') or [])}")
-    labels = {"themes": "Themes", "figures": "Key figures", "entities": "Entities"}
-    for kind, label in labels.items():
-        found = exp.get(kind) or {}
+    lines.append(f"  bilateral: {_terms_line(exp.bilateral)}")
+    groups = (("Themes", exp.themes), ("Key figures", exp.figures), ("Entities", exp.entities))
+    for label, found in groups:
         if not found:
             lines.append(f"{label}: none")
             continue
         lines.append(f"{label}:")
         for name, evidence in found.items():
-            ev = "; ".join(f"{e['form']} ({e['where']}): {e['snippet']}" for e in evidence[:3])
+            ev = "; ".join(f"{e.form} ({e.where}): {e.snippet}" for e in evidence[:3])
             lines.append(f"  {name}: {ev}")
     return "\n".join(lines)
 
@@ -84,14 +90,18 @@ def explain_cmd(app: AppContext, item_ref: str, current: bool, as_json: bool) ->
     if detail is None:
         raise NotFoundError(f"explain: no item {item_ref!r} (give an item id or its URL)")
     item = detail.record
-    exp = detail.explanation
+    stored = detail.explanation
     origin = "stored decision"
-    if current or not exp:
+    if isinstance(stored, Explanation) and not current:
+        exp = stored
+    else:
         matcher = build_matcher(app.config)
         exp = judge_text(
             matcher, item.title, detail.summary, item.text, detail.declared_language
         ).explanation
         origin = "judged now with the current topic (not stored)"
+        if isinstance(stored, UnreadableExplanation) and not current:
+            origin += f"; the stored one is unreadable: {stored.advice}"
     header = [
         f"Item {item.id}: {item.title}",
         f"  {item.url}",
@@ -99,7 +109,11 @@ def explain_cmd(app: AppContext, item_ref: str, current: bool, as_json: bool) ->
     ]
     if as_json:
         click.echo(
-            json.dumps({"item": item.id, "origin": origin, **exp}, ensure_ascii=False, indent=2)
+            json.dumps(
+                {"item": item.id, "origin": origin, **explanation_to_json(exp)},
+                ensure_ascii=False,
+                indent=2,
+            )
         )
     else:
         click.echo(format_explanation(header, exp))

@@ -12,10 +12,12 @@ from typing import Any
 
 import click
 import yaml
+from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.cli.context import AppContext, pass_app
 from monitor.config import AppConfig, load_config
 from monitor.db.engine import Database, current_revision, head_revision, upgrade
+from monitor.db.keys import outlet_key_warning
 from monitor.db.sources import count_sources, seed_sources_if_empty
 from monitor.errors import ConfigError, ExitCode, MonitorError
 from monitor.paths import shipped_config_dir
@@ -33,7 +35,31 @@ def check_everything(cfg: AppConfig) -> list[str]:
     ]
     load_topic(cfg.topic_path)
     lines.append(f"topic: ok ({cfg.topic_path})")
+    outlets = cfg.outlets
+    lines.append(
+        f"outlets.yaml: ok ({len(outlets.names)} outlet name(s), {len(outlets.agencies)} "
+        f"agenc(ies); list {outlets.fingerprint}; {cfg.outlets_path})"
+    )
     return lines
+
+
+def archive_warnings(cfg: AppConfig) -> list[str]:
+    """What the configuration means for an existing archive (none when there is no archive)."""
+    url = cfg.database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return []
+    try:
+        db = Database.open(url, migrate=False)
+    except MonitorError as exc:
+        return [f"warning: archive not checked ({exc})"]
+    try:
+        with db.session() as session:
+            warning = outlet_key_warning(session, cfg.outlets, str(cfg.outlets_path))
+    except SQLAlchemyError as exc:
+        return [f"warning: archive not checked ({type(exc).__name__}: {exc})"]
+    finally:
+        db.close()
+    return [warning] if warning else []
 
 
 def channel_warnings(cfg: AppConfig, env: Mapping[str, str]) -> list[str]:
@@ -106,7 +132,7 @@ def config_check(app: AppContext) -> None:
         sys.exit(exc.exit_code)
     for line in lines:
         click.echo(line)
-    for warning in channel_warnings(cfg, os.environ):
+    for warning in channel_warnings(cfg, os.environ) + archive_warnings(cfg):
         click.echo(warning, err=True)
     click.echo("configuration is valid")
 

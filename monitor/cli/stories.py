@@ -8,7 +8,8 @@ from rich.table import Table
 
 from monitor.cli.context import AppContext, pass_app
 from monitor.db.read.stories import list_stories, story_detail
-from monitor.dedup import generic_entities, service
+from monitor.dedup import service
+from monitor.dedup.vocabulary import CopyVocabulary
 
 
 def _fmt_sim(value: float | None) -> str:
@@ -25,7 +26,7 @@ def dedup_group() -> None:
 def rebuild_cmd(app: AppContext) -> None:
     """Re-fold every relevant item into stories (manual splits are kept)."""
     result = service.rebuild(
-        app.db, app.config.settings.dedup, generic_entities=generic_entities(app.config)
+        app.db, app.config.settings.dedup, vocabulary=CopyVocabulary.configured(app.config)
     )
     stats = result.stats
     merged = stats["fold/merged"]

@@ -28,7 +28,9 @@ from sqlalchemy.orm import Session
 from monitor.collect.records import CollectedItem, SourceJob, StoreOutcome
 from monitor.collect.store_items import store_collected
 from monitor.collect.timings import Timings
+from monitor.config import shipped_outlets
 from monitor.db.engine import Database
+from monitor.identity import Outlets
 from monitor.pipeline import ItemStage, StageContext, run_stages
 
 log = logging.getLogger(__name__)
@@ -54,8 +56,10 @@ class BatchWriter:
         timings: Timings | None = None,
         on_stored: Callable[[Sequence[Stored]], None] | None = None,
         batch_size: int = STORE_BATCH,
+        outlets: Outlets | None = None,
     ) -> None:
         self.db = db
+        self.outlets = outlets or shipped_outlets()
         self.run_id = run_id
         self.jobs = jobs
         self.stages = list(stages)
@@ -121,6 +125,7 @@ class BatchWriter:
             run_id=self.run_id,
             now=datetime.now(UTC),
             declared_language=self.jobs[item.source_id].language,
+            outlets=self.outlets,
         )
         if row is not None and self.stages:
             with self.timings.measure("stages"):

@@ -44,9 +44,10 @@ from monitor.collect.progress import Progress, ProgressReporter
 from monitor.collect.records import CollectedItem, FeedEntry, SourceJob
 from monitor.collect.tally import SourceTally
 from monitor.collect.timings import Timings
-from monitor.config import CrawlSettings
+from monitor.config import CrawlSettings, shipped_outlets
 from monitor.db.engine import Database
 from monitor.db.items import find_known
+from monitor.identity import Outlets
 from monitor.pipeline import ItemStage
 
 log = logging.getLogger(__name__)
@@ -63,9 +64,12 @@ class Collector:
         stages: Sequence[ItemStage] = (),
         progress: Progress | None = None,
         batch_size: int = STORE_BATCH,
+        outlets: Outlets | None = None,
     ) -> None:
+        """``outlets``: for entry keys and stored title keys (default: the shipped list)."""
         self.db = db
         self.crawl = crawl
+        self.outlets = outlets or shipped_outlets()
         self.run_id = run_id
         self.tallies = {job.source_id: SourceTally(job) for job in jobs}
         self.timings = Timings()
@@ -78,6 +82,7 @@ class Collector:
             timings=self.timings,
             on_stored=self._stored,
             batch_size=batch_size,
+            outlets=self.outlets,
         )
         self.reporter = ProgressReporter(progress, self.tallies)
 
@@ -92,7 +97,7 @@ class Collector:
         """Decide for the entries not met before in this run, after one archive look-up; the
         source's article pages are counted against its cap for the run."""
         tally = self.tallies[job.source_id]
-        candidates = identify(entries, tally.seen_keys)
+        candidates = identify(entries, tally.seen_keys, outlets=self.outlets)
         tally.seen_keys.update(c.key for c in candidates)
         if not candidates:
             return []

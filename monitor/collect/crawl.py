@@ -30,6 +30,8 @@ from monitor.collect.records import SourceJob
 from monitor.config import AppConfig, CrawlSettings
 from monitor.db.crawl_guard import claim_crawl_run
 from monitor.db.engine import Database
+from monitor.db.keys import OPTION as OUTLETS_OPTION
+from monitor.db.keys import outlet_key_warning
 from monitor.db.models import FetchState, Source
 from monitor.db.read.sources import run_outcomes
 from monitor.db.runs import finish_run, select_sources
@@ -171,7 +173,11 @@ def run_crawl(
             or ([src.name for src, _ in rows] if source_ids is not None else []),
             "due_only": due_only,
             "fulltext": fulltext,
+            OUTLETS_OPTION: config.outlets.fingerprint,
         }
+        warning = outlet_key_warning(session, config.outlets, str(config.outlets_path))
+    if warning:
+        log.warning("%s", warning.removeprefix("warning: "))
     with db.session() as session:  # its own transaction: the claim locks first
         claim = claim_crawl_run(
             session,
@@ -194,7 +200,9 @@ def run_crawl(
         from monitor.collect.stages import default_stages
 
         stages = default_stages(config, db)
-    collector = Collector(db, crawl, jobs, run_id=run_id, stages=stages, progress=progress)
+    collector = Collector(
+        db, crawl, jobs, run_id=run_id, stages=stages, progress=progress, outlets=config.outlets
+    )
     message = ""
     status = "empty"
     try:

@@ -55,7 +55,7 @@ from monitor.collect.records import (
     SourceJob,
 )
 from monitor.db.items import KnownItem
-from monitor.identity import entry_key
+from monitor.identity import Outlets, entry_key
 from monitor.urls import canonicalize_url, is_fetchable_link
 
 
@@ -136,9 +136,12 @@ class Skip:
 Decision = Store | Copy | Fetch | Defer | Skip
 
 
-def identify(entries: Iterable[FeedEntry], seen: Set[str] = frozenset()) -> list[Candidate]:
+def identify(
+    entries: Iterable[FeedEntry], seen: Set[str] = frozenset(), *, outlets: Outlets
+) -> list[Candidate]:
     """Canonical URL and entry key of each entry with a fetchable link or none at all, whose key
-    is not in ``seen`` nor earlier in ``entries``; the caller adds the keys to ``seen``."""
+    is not in ``seen`` nor earlier in ``entries``; the caller adds the keys to ``seen``.
+    ``outlets``: stripped from the titles of entries identified by their title."""
     out: list[Candidate] = []
     met: set[str] = set()
     for entry in entries:
@@ -146,7 +149,9 @@ def identify(entries: Iterable[FeedEntry], seen: Set[str] = frozenset()) -> list
             continue
         # an entry without a link is kept: identified by its GUID, or its title and text
         canonical = canonicalize_url(entry.url) if entry.url else ""
-        key = entry_key(entry.guid, canonical, entry.title, entry.text or entry.summary)
+        key = entry_key(
+            entry.guid, canonical, entry.title, entry.text or entry.summary, outlets=outlets
+        )
         if key in seen or key in met:
             continue
         met.add(key)

@@ -25,7 +25,7 @@ from monitor.collect.records import CollectedItem
 from monitor.db.items import add_revision, get_item_for_entry, insert_item
 from monitor.db.models import Item
 from monitor.dedup.text import prepare_body
-from monitor.identity import content_fingerprint, title_key
+from monitor.identity import Outlets, content_fingerprint, title_key
 
 Outcome = Literal["new", "revised", "known", "attached"]
 
@@ -36,8 +36,8 @@ def _text_of(item: CollectedItem) -> str:
     return item.entry.text or item.entry.summary
 
 
-def _fingerprint(title: str, text: str) -> str:
-    return content_fingerprint(title, prepare_body(text).body)
+def _fingerprint(title: str, text: str, outlets: Outlets) -> str:
+    return content_fingerprint(title, prepare_body(text, outlets).body, outlets)
 
 
 def store_collected(
@@ -47,15 +47,17 @@ def store_collected(
     run_id: int | None,
     now: datetime,
     declared_language: str | None,
+    outlets: Outlets,
 ) -> tuple[Outcome, Item | None]:
-    """Insert or revise; returns the outcome and the row the stages should see (None if known)."""
+    """Insert or revise; returns the outcome and the row the stages should see (None if known).
+    ``outlets``: for the stored title key and content fingerprint."""
     entry, article = item.entry, item.article
     if not item.looked_up_new:
         existing = get_item_for_entry(session, item.source_id, item.entry_key, item.canonical_url)
         if existing is not None:
             if item.page_result:
-                return _attach_page(session, existing, item, now=now)
-            return _maybe_revise(session, existing, item, now=now)
+                return _attach_page(session, existing, item, now=now, outlets=outlets)
+            return _maybe_revise(session, existing, item, now=now, outlets=outlets)
     title = entry.title or (article.title if article else "") or ""
     text = _text_of(item)
     published_at, quality = entry.published_at, entry.date_quality
@@ -85,14 +87,14 @@ def store_collected(
         arrived_via=entry.arrived_via,
         fulltext_status=item.fulltext_status,
         revision=1,
-        content_hash=_fingerprint(title, text),
-        title_key=title_key(title),
+        content_hash=_fingerprint(title, text, outlets),
+        title_key=title_key(title, outlets),
     )
     return "new", row
 
 
 def _maybe_revise(
-    session: Session, row: Item, item: CollectedItem, *, now: datetime
+    session: Session, row: Item, item: CollectedItem, *, now: datetime, outlets: Outlets
 ) -> tuple[Outcome, Item | None]:
     entry = item.entry
     new_title = entry.title or row.title
@@ -108,12 +110,12 @@ def _maybe_revise(
         new_text = item.article.text
     if (new_title, new_summary, new_text) == (row.title, row.summary, row.text):
         return "known", None
-    _revise(session, row, new_title, new_summary, new_text, now=now)
+    _revise(session, row, new_title, new_summary, new_text, now=now, outlets=outlets)
     return "revised", row
 
 
 def _attach_page(
-    session: Session, row: Item, item: CollectedItem, *, now: datetime
+    session: Session, row: Item, item: CollectedItem, *, now: datetime, outlets: Outlets
 ) -> tuple[Outcome, Item | None]:
     """The article page's outcome for an item stored with its feed text (module docstring)."""
     article = item.article
@@ -133,18 +135,25 @@ def _attach_page(
     if (title, article.text) == (row.title, row.text):
         session.flush()
         return "attached", None
-    _revise(session, row, title, row.summary, article.text, now=now)
+    _revise(session, row, title, row.summary, article.text, now=now, outlets=outlets)
     return "attached", row
 
 
 def _revise(
-    session: Session, row: Item, title: str, summary: str, text: str, *, now: datetime
+    session: Session,
+    row: Item,
+    title: str,
+    summary: str,
+    text: str,
+    *,
+    now: datetime,
+    outlets: Outlets,
 ) -> None:
     """Keep the old title, summary and text as a revision; the item gets the new ones."""
     add_revision(session, row, now=now)
     row.title, row.summary, row.text = title, summary, text
     row.revision += 1
     row.updated_at = now
-    row.content_hash = _fingerprint(title, text)
-    row.title_key = title_key(title)
+    row.content_hash = _fingerprint(title, text, outlets)
+    row.title_key = title_key(title, outlets)
     session.flush()

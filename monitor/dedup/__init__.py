@@ -1,6 +1,7 @@
 """Dedup: fold copies of one article into a story and link distinct reports of the same event.
 
 - :mod:`monitor.dedup.text` — boilerplate removal, shingles, numbers;
+- :mod:`monitor.dedup.vocabulary` — what dedup takes from the topic file and ``outlets.yaml``;
 - :mod:`monitor.dedup.minhash` — MinHash signatures and LSH band hashes;
 - :mod:`monitor.dedup.anchors` — stems, name skeletons across scripts, named dates (Solar Hijri too);
 - :mod:`monitor.dedup.similarity` — rarity-weighted stem overlap, aligned sentences, term statistics;
@@ -20,18 +21,10 @@ if TYPE_CHECKING:
     from monitor.dedup.stage import FoldStage
 
 
-def generic_entities(config: AppConfig) -> frozenset[str]:
-    """Names of the topic's entities marked ``generic`` (they count less when linking reports);
-    none when there is no topic file (folding alone does not need one)."""
-    from monitor.relevance.topic import load_topic
-
-    if not config.topic_path.exists():
-        return frozenset()
-    return frozenset(e.name for e in load_topic(config.topic_path).entities if e.generic)
-
-
 def build_fold_stage(config: AppConfig) -> FoldStage:
-    """The fold stage configured from ``monitor.yaml`` (``dedup:`` section) and the topic."""
+    """The fold stage configured from ``monitor.yaml`` (``dedup:`` section), the topic and the
+    outlets."""
     from monitor.dedup.stage import FoldStage
+    from monitor.dedup.vocabulary import CopyVocabulary
 
-    return FoldStage(config.settings.dedup, generic_entities=generic_entities(config))
+    return FoldStage(config.settings.dedup, vocabulary=CopyVocabulary.configured(config))

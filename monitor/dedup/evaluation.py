@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from monitor.db.engine import Database
 from monitor.db.models import Item, ItemTag, Source
 from monitor.dedup.stage import FoldStage
 from monitor.dedup.text import prepare_body
+from monitor.dedup.vocabulary import CopyVocabulary
 from monitor.identity import content_fingerprint, entry_key, title_key
 from monitor.pipeline import StageContext
 from monitor.urls import canonicalize_url
@@ -125,10 +126,11 @@ def fold_labelled(
     database: Database,
     items: list[LabelledItem],
     settings: DedupSettings,
-    generic_entities: frozenset[str] = frozenset(),
+    vocabulary: CopyVocabulary,
 ) -> Folded:
     """Store the labelled items and fold them, one transaction per item, oldest first."""
-    stage = FoldStage(settings, generic_entities=generic_entities)
+    stage = FoldStage(settings, vocabulary=vocabulary)
+    outlets = vocabulary.outlets
     ctx = StageContext()
     ids: dict[str, int] = {}
     sources: dict[str, int] = {}
@@ -145,7 +147,7 @@ def fold_labelled(
             canonical = canonicalize_url(it.url)
             row = Item(
                 source_id=sources[it.source],
-                entry_key=entry_key(None, canonical, it.title),
+                entry_key=entry_key(None, canonical, it.title, outlets=outlets),
                 url=it.url,
                 canonical_url=canonical,
                 title=it.title,
@@ -154,8 +156,10 @@ def fold_labelled(
                 declared_language=it.language,
                 published_at=it.published,
                 first_seen_at=it.published,
-                content_hash=content_fingerprint(it.title, prepare_body(it.text).body),
-                title_key=title_key(it.title),
+                content_hash=content_fingerprint(
+                    it.title, prepare_body(it.text, outlets).body, outlets
+                ),
+                title_key=title_key(it.title, outlets),
                 relevant=True,
             )
             session.add(row)
@@ -230,9 +234,19 @@ class EvalReport:
         return lines
 
 
-def evaluate(database: Database, path: Path, settings: DedupSettings) -> EvalReport:
+def evaluate(
+    database: Database,
+    path: Path,
+    settings: DedupSettings,
+    vocabulary: CopyVocabulary | None = None,
+) -> EvalReport:
+    """Fold the labelled set at ``path`` and score it. ``vocabulary``: the shipped topic's and
+    outlets' by default; the set's own ``generic_entities`` list replaces the topic's."""
     items = load_labelled(path)
-    folded = fold_labelled(database, items, settings, load_generic_entities(path))
+    vocabulary = replace(
+        vocabulary or CopyVocabulary.shipped(), generic_entities=load_generic_entities(path)
+    )
+    folded = fold_labelled(database, items, settings, vocabulary)
     copies = pairwise(folded.copy_root, {i.key: i.article for i in items})
     events = pairwise(folded.story, {i.key: i.event for i in items})
     return EvalReport(len(items), copies, events, folded, items)

@@ -58,6 +58,7 @@ from monitor.dedup.text import (
     shingles,
     strip_boilerplate,
 )
+from monitor.dedup.vocabulary import CopyVocabulary
 from monitor.identity import normalise_title, strip_outlet
 from monitor.textnorm import collapse, fold
 
@@ -124,17 +125,20 @@ def make_doc(
     figures: frozenset[str] = frozenset(),
     themes: frozenset[str] = frozenset(),
     entities: frozenset[str] = frozenset(),
-    generic: frozenset[str] = frozenset(),
+    vocabulary: CopyVocabulary,
 ) -> Doc:
-    """``entities``: the item's entity tags; those also in ``generic`` count as generic."""
-    cleaned = strip_boilerplate(text)
+    """``entities``: the item's entity tags; those also in ``vocabulary.generic_entities`` count
+    as generic."""
+    outlets = vocabulary.outlets
+    generic = vocabulary.generic_entities
+    cleaned = strip_boilerplate(text, outlets)
     # the text is folded once: every feature below reads the folded text (what each of the
     # public functions would fold again gives the same, ``stable`` checks it)
     folded = fold(cleaned)
     stable = fold(folded) == folded
     tokens = collapse(folded).split()  # normalise(cleaned)
-    title_norm = normalise_title(title)
-    headline = strip_outlet(title)
+    title_norm = normalise_title(title, outlets)
+    headline = strip_outlet(title, outlets)
     folded_headline = fold(headline)
     undated = anchors.folded_without_dates(folded)
     # what prepare_body gives, except that the day of a dateline or of a named date is no figure
@@ -155,7 +159,7 @@ def make_doc(
         title=title,
         title_norm=title_norm,
         title_words=frozenset(title_norm.split()),
-        title_terms=content_tokens(title_norm),
+        title_terms=content_tokens(title_norm, vocabulary.topic_words),
         title_numbers=numbers(anchors.folded_without_dates(folded_headline)),
         body=body,
         figures=figures,

@@ -18,6 +18,7 @@ from monitor.db import stories as db
 from monitor.db.engine import Database
 from monitor.db.models import Item, Story
 from monitor.dedup.stage import FoldStage
+from monitor.dedup.vocabulary import CopyVocabulary
 from monitor.errors import MonitorError, NotFoundError
 from monitor.pipeline import StageContext
 
@@ -44,14 +45,14 @@ def rebuild(
     *,
     batch_size: int = 500,
     progress: Callable[[int, int], None] | None = None,
-    generic_entities: frozenset[str] = frozenset(),
+    vocabulary: CopyVocabulary | None = None,
 ) -> RebuildResult:
     """Fold every relevant item again (in batches of ``batch_size`` per transaction);
-    ``generic_entities`` as for :class:`~monitor.dedup.stage.FoldStage`."""
+    ``vocabulary`` as for :class:`~monitor.dedup.stage.FoldStage`."""
     with database.session() as session:
         db.reset_stories(session)
         ids = db.items_to_fold(session)
-    stage = FoldStage(settings, generic_entities=generic_entities)
+    stage = FoldStage(settings, vocabulary=vocabulary)
     result = RebuildResult(items=len(ids))
     ctx = StageContext(stats=result.stats)
     for start in range(0, len(ids), batch_size):

@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from monitor.config import DedupSettings
+from monitor.config import DedupSettings, shipped_outlets
 from monitor.db import stories as db
 from monitor.db.models import Item, Story
 from monitor.dedup.match import (
@@ -49,6 +49,7 @@ from monitor.dedup.match import (
     shared_shingles,
 )
 from monitor.dedup.minhash import MinHasher, to_bytes
+from monitor.dedup.vocabulary import CopyVocabulary
 from monitor.dedup.window import WindowIndex
 from monitor.identity import content_fingerprint
 from monitor.pipeline import StageContext
@@ -60,10 +61,7 @@ REFRESH_SECONDS = 1.0  # items other processes folded are looked for at most thi
 MERGE_SIMILARITY = 0.4  # evidence this strong for two stories makes them one
 
 
-def doc_from_row(
-    row: db.FoldRow, settings: DedupSettings, generic: frozenset[str] = frozenset()
-) -> Doc:
-    """``generic``: entity names too broad to identify an event (``generic: true`` in the topic)."""
+def doc_from_row(row: db.FoldRow, settings: DedupSettings, vocabulary: CopyVocabulary) -> Doc:
     return make_doc(
         item_id=row.id,
         source_id=row.source_id,
@@ -75,7 +73,7 @@ def doc_from_row(
         figures=row.figures,
         themes=row.themes,
         entities=row.entities,
-        generic=generic,
+        vocabulary=vocabulary,
     )
 
 
@@ -111,10 +109,11 @@ class FoldStage:
         settings: DedupSettings,
         hasher: MinHasher | None = None,
         *,
-        generic_entities: frozenset[str] = frozenset(),
+        vocabulary: CopyVocabulary | None = None,
     ) -> None:
+        """``vocabulary``: from the topic and outlets (default: the shipped outlets, no topic)."""
         self.settings = settings
-        self.generic_entities = generic_entities
+        self.vocabulary = vocabulary or CopyVocabulary(shipped_outlets())
         self.hasher = hasher or MinHasher(settings.num_perm, settings.lsh_rows)
         self._cannot_link: dict[int, set[int]] | None = None
         # prepared folded items of the matching window, with their candidate keys
@@ -130,7 +129,7 @@ class FoldStage:
         for start in range(0, len(item_ids), LOAD_CHUNK):
             rows = db.load_fold_rows(session, item_ids[start : start + LOAD_CHUNK])
             docs += [
-                doc_from_row(r, self.settings, self.generic_entities)
+                doc_from_row(r, self.settings, self.vocabulary)
                 for r in rows
                 if r.story_id is not None
             ]
@@ -185,9 +184,11 @@ class FoldStage:
         return True
 
     def _fold(self, session: Session, item: Item, ctx: StageContext, *, refresh: bool) -> None:
-        doc = doc_from_row(own_row(session, item), self.settings, self.generic_entities)
+        doc = doc_from_row(own_row(session, item), self.settings, self.vocabulary)
         if item.content_hash is None:
-            item.content_hash = content_fingerprint(item.title, doc.body.body)
+            item.content_hash = content_fingerprint(
+                item.title, doc.body.body, self.vocabulary.outlets
+            )
         self._load_window(session, doc, refresh=refresh)
         self._signature(session, doc, fresh=item.story_id is None)
         if item.story_id is not None:  # a revision

@@ -20,8 +20,8 @@ Rules, in order:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -45,9 +45,9 @@ from monitor.digest.text import (
     snippet,
 )
 from monitor.languages import direction, language_name
+from monitor.relevance.topic import Topic
 from monitor.urls import strip_tracking
 
-THEME_ORDER = ("military", "nuclear", "economy", "diplomacy", "treaty", "regional")
 OTHER = ""
 MAX_LINKS = 12
 MAX_FIGURES = 6
@@ -74,16 +74,30 @@ def _when(item: Item) -> datetime:
     return item.first_seen_at
 
 
-def theme_label(theme: str) -> str:
-    return theme.replace("_", " ").capitalize() if theme else "Other reporting"
+@dataclass(frozen=True)
+class ThemeSections:
+    """The digest's theme sections: in the order of the topic file's ``themes:``, under their
+    ``label:``. A theme the topic no longer has (stored tags outlive edits) comes after them,
+    alphabetically, under its name; stories without a theme come last, as "Other reporting"."""
 
+    order: tuple[str, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)
 
-def _theme_rank(theme: str) -> tuple[int, str]:
-    if theme == OTHER:
-        return (len(THEME_ORDER) + 1, "")
-    if theme in THEME_ORDER:
-        return (THEME_ORDER.index(theme), theme)
-    return (len(THEME_ORDER), theme)
+    @classmethod
+    def from_topic(cls, topic: Topic) -> ThemeSections:
+        return cls(tuple(topic.themes), {name: t.label for name, t in topic.themes.items()})
+
+    def label(self, theme: str) -> str:
+        if theme == OTHER:
+            return "Other reporting"
+        return self.labels.get(theme) or theme.replace("_", " ").capitalize()
+
+    def rank(self, theme: str) -> tuple[int, str]:
+        if theme == OTHER:
+            return (len(self.order) + 1, "")
+        if theme in self.order:
+            return (self.order.index(theme), theme)
+        return (len(self.order), theme)
 
 
 def _story_view(
@@ -97,6 +111,7 @@ def _story_view(
     sentences: int,
     update: bool,
     period_start: datetime | None,
+    sections: ThemeSections,
 ) -> tuple[StoryView, Counter[str]]:
     by_id = {i.id: i for i in all_items}
     lead = by_id.get(story.lead_item_id) if story and story.lead_item_id else None
@@ -163,7 +178,7 @@ def _story_view(
         direction=direction(lang),
         snippet=text,
         figures=tuple(f for f, _ in figures.most_common(MAX_FIGURES)),
-        themes=tuple(sorted(themes, key=_theme_rank)),
+        themes=tuple(sorted(themes, key=sections.rank)),
         also=tuple(links),
         also_count=len(seen_outlets) - 1,
         outlets=len(outlets),
@@ -193,8 +208,10 @@ def plan_digest(
     pending: Sequence[Item],
     period_start: datetime | None,
     period_end: datetime,
+    themes: ThemeSections,
 ) -> DigestPlan:
-    """Group ``pending`` into stories and sections (see the module docstring)."""
+    """Group ``pending`` into stories and sections (see the module docstring); ``themes``: the
+    sections' order and labels, from the topic."""
     tz = ZoneInfo(recipient.timezone)
     groups: dict[str, list[Item]] = {}
     for item in pending:
@@ -231,11 +248,12 @@ def plan_digest(
             sentences=settings.snippet_sentences,
             update=story is not None and story.id in sent_before,
             period_start=period_start,
+            sections=themes,
         )
         if wanted_themes:
             theme_counts = Counter({t: n for t, n in theme_counts.items() if t in wanted_themes})
         main = (
-            min(theme_counts, key=lambda t: (-theme_counts[t], _theme_rank(t)))
+            min(theme_counts, key=lambda t: (-theme_counts[t], themes.rank(t)))
             if theme_counts
             else OTHER
         )
@@ -251,8 +269,8 @@ def plan_digest(
         if entry[0].key not in key_ids:
             by_theme.setdefault(entry[1], []).append(entry)
     sections = tuple(
-        Section(theme=t, label=theme_label(t), stories=tuple(v[0] for v in by_theme[t]))
-        for t in sorted(by_theme, key=_theme_rank)
+        Section(theme=t, label=themes.label(t), stories=tuple(v[0] for v in by_theme[t]))
+        for t in sorted(by_theme, key=themes.rank)
     )
 
     failed = tuple(

@@ -58,7 +58,7 @@ from monitor.db.retry import retry_locked
 from monitor.db.sends import FAILED as FAILED_TARGET
 from monitor.db.sends import SENT as SENT_TARGET
 from monitor.db.sends import ensure_sends, pending_digest_sends, sends_of
-from monitor.digest.build import DigestPlan, plan_digest
+from monitor.digest.build import DigestPlan, ThemeSections, plan_digest
 from monitor.digest.message import (
     build_subject,
     compose,
@@ -85,6 +85,7 @@ from monitor.digest.text import local_date
 from monitor.errors import MonitorError, NotFoundError
 from monitor.paths import templates_dir
 from monitor.query import parse_query
+from monitor.relevance.topic import load_topic
 from monitor.templating import override_dir
 
 log = logging.getLogger(__name__)
@@ -169,6 +170,13 @@ def _recipient_lock(config: AppConfig, recipient: str) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
+def theme_sections(config: AppConfig) -> ThemeSections:
+    """The digest sections of the configured topic's themes (none without a topic file)."""
+    if not config.topic_path.exists():
+        return ThemeSections()
+    return ThemeSections.from_topic(load_topic(config.topic_path))
+
+
 def _plan(
     session: Session, config: AppConfig, rcpt: RecipientConfig, since: datetime, now: datetime
 ) -> DigestPlan:
@@ -194,6 +202,7 @@ def _plan(
         pending=pending,
         period_start=period_start,
         period_end=now,
+        themes=theme_sections(config),
     )
 
 
@@ -377,6 +386,7 @@ def _stored_message(config: AppConfig, s: Session, digest: Digest, rcpt: Recipie
         pending=items,
         period_start=digest.period_start,
         period_end=digest.period_end,
+        themes=theme_sections(config),
     )
     _, _, raw = _message_bytes(
         config,

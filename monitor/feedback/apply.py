@@ -21,6 +21,7 @@ from monitor.db.models import Item
 from monitor.dedup.service import split
 from monitor.dedup.stage import FoldStage
 from monitor.errors import InputError
+from monitor.explanation import Explanation, explanation_to_json, read_stored
 from monitor.pipeline import StageContext
 
 log = logging.getLogger(__name__)
@@ -48,12 +49,13 @@ def label_relevance(
     with db.session() as s:
         item = s.get(Item, item_id)
         assert item is not None
-        rules_said = (item.explanation or {}).get("label", {}).get("rules_said", item.relevant)
         item.relevant = relevant
-        item.explanation = {
-            **(item.explanation or {}),
-            "label": {"relevant": relevant, "rules_said": rules_said, "reviewer": reviewer},
-        }
+        stored = read_stored(item.explanation)
+        if isinstance(stored, Explanation):
+            labelled = stored.labelled(relevant, reviewer=reviewer)
+            item.explanation = explanation_to_json(labelled)
+        # an unreadable (or missing) explanation stays as it is: `monitor rescore` rewrites it,
+        # keeping the label, which is stored on its own
         if relevant and item.story_id is None and fold is not None:
             fold.process(s, item, StageContext())
     log.info("Labelled item=%d relevant=%s reviewer=%s", item_id, relevant, reviewer)

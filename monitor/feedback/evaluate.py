@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -22,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from monitor.db import labels as q
 from monitor.db.engine import Database
 from monitor.db.models import Item
+from monitor.explanation import Explanation
 from monitor.relevance.evaluation import Scores
 from monitor.relevance.matcher import Matcher
 from monitor.relevance.stage import judge_item
@@ -87,23 +87,14 @@ def item_language(item: Item) -> str:
     return (lang or "unknown").lower()
 
 
-def _why(explanation: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    points = [
-        f"{p.get('points', 0):+.2f} {p.get('reason', '')} ({p.get('where', '')})"
-        for p in explanation.get("points") or []
-    ]
-    points += [
-        f"×{p.get('factor', 1):.2f} {p.get('reason', '')}"
-        for p in explanation.get("penalties") or []
-    ]
-    rules = [
-        f"{r.get('points', 0):+.2f} {r.get('kind', '')} rule {r.get('rule', '')!r}"
-        for r in explanation.get("rules") or []
-    ]
+def _why(explanation: Explanation) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    points = [f"{p.points:+.2f} {p.reason} ({p.where})" for p in explanation.points]
+    points += [f"×{p.factor:.2f} {p.reason}" for p in explanation.penalties]
+    rules = [f"{r.points:+.2f} {r.kind} rule {r.rule!r}" for r in explanation.rules]
     terms: list[str] = []
-    for side, entries in (explanation.get("sides") or {}).items():
-        terms += [f"{side}: {e.get('form')}" for e in entries]
-    terms += [f"bilateral: {e.get('form')}" for e in explanation.get("bilateral") or []]
+    for side, entries in explanation.sides.items():
+        terms += [f"{side}: {e.form}" for e in entries]
+    terms += [f"bilateral: {e.form}" for e in explanation.bilateral]
     return tuple(points), tuple(rules), tuple(dict.fromkeys(terms))  # each term once
 
 

@@ -29,18 +29,26 @@ merely appear. Evaluation order:
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, replace
 
+from monitor.explanation import (
+    Evidence,
+    Explanation,
+    LanguageDecision,
+    Penalty,
+    Point,
+    RuleHit,
+    TermCount,
+)
 from monitor.query import Node, Prepared, evaluate, parse_query
 from monitor.relevance.language import detect_language
 from monitor.relevance.terms import Document, RawHit, TermIndex, tokenise
 from monitor.relevance.topic import Topic
 
-EXPLANATION_VERSION = 1
 MAX_EVIDENCE = 3
 MAX_POINT_TEXTS = 8
 LANGUAGE_SAMPLE = 1200
+BILATERAL = "bilateral"  # the key of bilateral forms among the sides' hits
 
 
 @dataclass(frozen=True)
@@ -55,41 +63,66 @@ class TermRef:
 
 
 @dataclass(frozen=True)
-class Evidence:
-    term: str
-    form: str
-    where: str  # title | body
-    snippet: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"term": self.term, "form": self.form, "where": self.where, "snippet": self.snippet}
-
-
-@dataclass
 class Judgement:
     relevant: bool
     score: float
     threshold: float
     language: str
-    themes: dict[str, list[Evidence]] = field(default_factory=dict)
-    figures: dict[str, list[Evidence]] = field(default_factory=dict)
-    explanation: dict[str, Any] = field(default_factory=dict)
-    entities: dict[str, list[Evidence]] = field(default_factory=dict)
+    themes: dict[str, tuple[Evidence, ...]]
+    figures: dict[str, tuple[Evidence, ...]]
+    explanation: Explanation
+    entities: dict[str, tuple[Evidence, ...]]
+
+    def labelled(self, relevant: bool, *, reviewer: str | None = None) -> Judgement:
+        """The judgement with a reviewer's label in force: relevance from the label; the rules'
+        score, terms and tags kept; the explanation saying so."""
+        return replace(
+            self,
+            relevant=relevant,
+            explanation=self.explanation.labelled(relevant, reviewer=reviewer),
+        )
 
 
-class _Segments:
-    """What the title and body sentences name, by segment index (only segments naming something)."""
+class _Found:
+    """One item's hits, grouped (:meth:`Matcher._group_hits`), and what the title and body
+    sentences name, by segment index (only segments naming something)."""
 
-    __slots__ = ("bilateral", "countries", "sides")
+    __slots__ = (
+        "entities",
+        "figures",
+        "seg_bilateral",
+        "seg_countries",
+        "seg_sides",
+        "sides",
+        "sports",
+        "themes",
+    )
 
     def __init__(self) -> None:
-        self.sides: dict[int, dict[str, float]] = {}  # side → strongest weight named
-        self.bilateral: set[int] = set()  # segments with a bilateral form
-        self.countries: dict[int, set[str]] = {}  # list-mention countries named
+        self.seg_sides: dict[int, dict[str, float]] = {}  # side → strongest weight named
+        self.seg_bilateral: set[int] = set()  # segments with a bilateral form
+        self.seg_countries: dict[int, set[str]] = {}  # list-mention countries named
+        self.sides: dict[str, list[RawHit]] = {}  # side name or BILATERAL → hits
+        self.themes: dict[str, list[RawHit]] = {}
+        self.figures: dict[str, list[RawHit]] = {}
+        self.entities: dict[str, list[RawHit]] = {}
+        self.sports: list[RawHit] = []
+
+
+class _Tally:
+    """The explanation's points, penalties and rules, in the order they were found."""
+
+    __slots__ = ("penalties", "points", "rules")
+
+    def __init__(self) -> None:
+        self.points: list[Point] = []
+        self.penalties: list[Penalty] = []
+        self.rules: list[RuleHit] = []
 
 
 _NO_SIDES: dict[str, float] = {}
 _NO_COUNTRIES: frozenset[str] = frozenset()
+_NO_HITS: list[RawHit] = []
 
 
 def _snippet(tokens: list[str], pos: int, width: int = 8) -> str:
@@ -123,7 +156,7 @@ class Matcher:
                         self.index.add(t, ref)
         for lang, terms in topic.bilateral.terms.items():
             for t in terms:
-                self.index.add(t, TermRef("bilateral", "bilateral", t, lang))
+                self.index.add(t, TermRef("bilateral", BILATERAL, t, lang))
         for tname, theme in topic.themes.items():
             for lang, terms in theme.terms.items():
                 for t in terms:
@@ -157,6 +190,10 @@ class Matcher:
         self.exclude: list[tuple[str, Node, float | None]] = [
             (r.name, parse_query(r.query), r.points) for r in topic.rules.exclude
         ]
+        self._a, self._b = self.side_names
+        self._both = frozenset(self.side_names)
+        self._list_min = topic.negatives.list_mention.min_countries
+        self._list_factor = topic.negatives.list_mention.factor
 
     # ------------------------------------------------------------------ public
 
@@ -171,19 +208,58 @@ class Matcher:
         """Score an item. ``source`` (the outlet's name) is only for rules with ``source:``."""
         detection = detect_language(f"{title}\n{text[:LANGUAGE_SAMPLE]}", declared_language)
         doc = tokenise(title, text)
-        hits = self.index.scan(doc)
-        refs: list[TermRef] = self.index.payloads  # type: ignore[assignment]
+        found = self._group_hits(self.index.scan(doc))
+        tally = _Tally()
+        title_points, title_pair = self._score_title(doc, found, tally)
+        score = title_points + self._score_body(doc, found, tally, title_pair)
+        score = self._sports_penalty(found, score, tally)
+        themes = self._themes(doc, found.themes)
+        figures = {name: self._evidence(doc, hs) for name, hs in sorted(found.figures.items())}
+        entities = {name: self._evidence(doc, hs) for name, hs in sorted(found.entities.items())}
+        if self.custom or self.include or self.exclude:
+            properties = {
+                "lang": [detection.code],
+                "source": [source] if source else [],
+                "theme": list(themes),
+                "figure": list(figures),
+                "entity": list(entities),
+            }
+            score = self._apply_queries(doc, properties, score, tally)
+        score = round(score, 3)
+        relevant = score >= self.threshold
+        a, b = self.side_names
+        explanation = Explanation(
+            topic=self.topic.name,
+            score=score,
+            threshold=self.threshold,
+            relevant=relevant,
+            language=LanguageDecision(detection.code, declared_language, detection.reason),
+            sides={k: self._term_summary(found.sides.get(k, _NO_HITS)) for k in (a, b)},
+            bilateral=self._term_summary(found.sides.get(BILATERAL, _NO_HITS)),
+            points=tuple(tally.points),
+            penalties=tuple(tally.penalties),
+            rules=tuple(tally.rules),
+            themes=themes,
+            figures=figures,
+            entities=entities,
+        )
+        return Judgement(
+            relevant, score, self.threshold, detection.code, themes, figures, explanation, entities
+        )
+
+    # ------------------------------------------------------------------ steps
+
+    def _group_hits(self, hits: list[RawHit]) -> _Found:
+        """Hits grouped by side (or :data:`BILATERAL`), theme, figure and entity, each list in
+        document order, and what each title or body segment names."""
         plan = self._plan
-        w = self.topic.weights
-        segs = _Segments()
-        seg_sides = segs.sides
-        seg_countries = segs.countries
-        side_ev: dict[str, list[RawHit]] = {}
-        theme_hits: dict[str, list[RawHit]] = {}
-        figure_hits: dict[str, list[RawHit]] = {}
-        sports_hits: list[RawHit] = []
-        entity_hits: dict[str, list[RawHit]] = {}
-        # Hits grouped by side (or "bilateral"), theme and figure, each list in document order.
+        found = _Found()
+        seg_sides = found.seg_sides
+        seg_countries = found.seg_countries
+        sides = found.sides
+        themes = found.themes
+        figures = found.figures
+        entities = found.entities
         for hit in hits:
             category, key, weight, figure = plan[hit[0]]
             s = hit[1]
@@ -193,21 +269,21 @@ class Matcher:
                     seg_sides[s] = {key: weight}
                 elif weight > named.get(key, 0.0):
                     named[key] = weight
-                group = side_ev.get(key)
+                group = sides.get(key)
                 if group is None:
-                    side_ev[key] = [hit]
+                    sides[key] = [hit]
                 else:
                     group.append(hit)
                 if figure:
-                    group = figure_hits.get(figure)
+                    group = figures.get(figure)
                     if group is None:
-                        figure_hits[figure] = [hit]
+                        figures[figure] = [hit]
                     else:
                         group.append(hit)
             elif category == "theme":
-                group = theme_hits.get(key)
+                group = themes.get(key)
                 if group is None:
-                    theme_hits[key] = [hit]
+                    themes[key] = [hit]
                 else:
                     group.append(hit)
             elif category == "country":
@@ -217,48 +293,49 @@ class Matcher:
                 else:
                     countries.add(key)
             elif category == "bilateral":
-                segs.bilateral.add(s)
-                side_ev.setdefault("bilateral", []).append(hit)
+                found.seg_bilateral.add(s)
+                sides.setdefault(BILATERAL, []).append(hit)
             elif category == "sports":
-                sports_hits.append(hit)
+                found.sports.append(hit)
             else:
-                group = entity_hits.get(key)
+                group = entities.get(key)
                 if group is None:
-                    entity_hits[key] = [hit]
+                    entities[key] = [hit]
                 else:
                     group.append(hit)
+        return found
 
-        points: list[dict[str, Any]] = []
-        penalties: list[dict[str, Any]] = []
-        a, b = self.side_names
-        both = {a, b}
-        list_min = self.topic.negatives.list_mention.min_countries
-        list_factor = self.topic.negatives.list_mention.factor
+    def _is_list(self, found: _Found, s: int) -> bool:
+        """Whether segment ``s`` names enough countries (both sides included) to be a list."""
+        named = found.seg_sides.get(s, _NO_SIDES)
+        countries = found.seg_countries.get(s, _NO_COUNTRIES)
+        return len(countries) + (self._a in named) + (self._b in named) >= self._list_min
 
-        def is_list(s: int) -> bool:
-            named = seg_sides.get(s, _NO_SIDES)
-            countries = segs.countries.get(s, _NO_COUNTRIES)
-            return len(countries) + (a in named) + (b in named) >= list_min
+    def _pair(self, named: dict[str, float]) -> float:
+        """The weaker side's weight when a segment names both sides, else 0."""
+        a, b = self._a, self._b
+        if a in named and b in named:
+            return min(named[a], named[b])
+        return 0.0
 
-        def pair(named: dict[str, float]) -> float:
-            if a in named and b in named:
-                return min(named[a], named[b])
-            return 0.0
-
-        # title
-        tsides = seg_sides.get(0, _NO_SIDES)
-        tbilateral = 0 in segs.bilateral
+    def _score_title(self, doc: Document, found: _Found, tally: _Tally) -> tuple[float, bool]:
+        """The title's points, and whether the title names the pair (bilateral form or both)."""
+        w = self.topic.weights
+        tsides = found.seg_sides.get(0, _NO_SIDES)
+        tbilateral = 0 in found.seg_bilateral
+        tpair = self._pair(tsides)
         title_points = 0.0
         reason = ""
         if tbilateral:
             title_points, reason = w.title_bilateral, "title_bilateral"
-        elif pair(tsides):
-            title_points, reason = w.title_pair * pair(tsides), "title_pair"
+        elif tpair:
+            title_points, reason = w.title_pair * tpair, "title_pair"
         elif tsides:
             title_points, reason = w.title_one_side * max(tsides.values()), "title_one_side"
+            both = self._both
             lead_sides = {
                 k
-                for s, named in seg_sides.items()
+                for s, named in found.seg_sides.items()
                 if 0 < s <= w.lead_sentences
                 for k in named
                 if k in both
@@ -267,17 +344,24 @@ class Matcher:
                 title_points += w.title_cross
                 reason = "title_one_side+lead_other_side"
         if title_points:
-            if reason != "title_one_side" and is_list(0):
-                penalties.append(self._list_penalty(doc, 0, segs))
-                title_points *= list_factor
-            points.append({"reason": reason, "where": "title", "points": round(title_points, 3)})
+            if reason != "title_one_side" and self._is_list(found, 0):
+                tally.penalties.append(self._list_penalty(doc, 0, found))
+                title_points *= self._list_factor
+            tally.points.append(Point(reason, "title", round(title_points, 3)))
+        return title_points, bool(tbilateral or tpair)
 
-        # body sentences and paragraphs (only sentences naming a side or a bilateral form count)
+    def _score_body(self, doc: Document, found: _Found, tally: _Tally, any_pair: bool) -> float:
+        """Points of body sentences and paragraphs (only sentences naming a side or a bilateral
+        form count), the document pair and the body cap."""
+        w = self.topic.weights
+        a, b = self.side_names
+        both = self._both
+        seg_sides = found.seg_sides
+        points = tally.points
         body = 0.0
         para_sides: dict[int, set[str]] = {}
         para_paired: set[int] = set()
-        any_pair = bool(tbilateral or pair(tsides))
-        named_segments = seg_sides.keys() | segs.bilateral
+        named_segments = seg_sides.keys() | found.seg_bilateral
         named_segments.discard(0)
         for s in sorted(named_segments):
             named = seg_sides.get(s, _NO_SIDES)
@@ -288,7 +372,7 @@ class Matcher:
                 else:
                     para_sides[seg.paragraph] = set(named)
             pts, why = 0.0, ""
-            if s in segs.bilateral:
+            if s in found.seg_bilateral:
                 pts, why = w.sentence_bilateral, "sentence_bilateral"
             elif a in named and b in named:
                 pts, why = w.sentence_pair * min(named[a], named[b]), "sentence_pair"
@@ -299,148 +383,84 @@ class Matcher:
             if seg.sentence < w.lead_sentences:
                 pts *= w.lead_factor
                 why += "+lead"
-            if is_list(s):
-                penalties.append(self._list_penalty(doc, s, segs))
-                pts *= list_factor
+            if self._is_list(found, s):
+                tally.penalties.append(self._list_penalty(doc, s, found))
+                pts *= self._list_factor
             body += pts
-            entry: dict[str, Any] = {
-                "reason": why,
-                "where": f"sentence {seg.sentence + 1}",
-                "points": round(pts, 3),
-            }
-            if len(points) < MAX_POINT_TEXTS:
-                entry["text"] = _snippet(seg.tokens, 0, 30)
-            points.append(entry)
+            text = _snippet(seg.tokens, 0, 30) if len(points) < MAX_POINT_TEXTS else None
+            points.append(Point(why, f"sentence {seg.sentence + 1}", round(pts, 3), text))
         for p, sides in sorted(para_sides.items()):
             if p not in para_paired and both <= sides:
                 any_pair = True
                 body += w.paragraph_pair
-                points.append(
-                    {
-                        "reason": "paragraph_pair",
-                        "where": f"paragraph {p + 1}",
-                        "points": w.paragraph_pair,
-                    }
-                )
-        doc_sides = side_ev.keys() & both
-        if not any_pair and doc_sides == both:
+                points.append(Point("paragraph_pair", f"paragraph {p + 1}", w.paragraph_pair))
+        if not any_pair and found.sides.keys() & both == both:
             body += w.document_pair
-            points.append({"reason": "document_pair", "where": "body", "points": w.document_pair})
+            points.append(Point("document_pair", "body", w.document_pair))
         if body > w.body_cap:
-            points.append({"reason": "body_cap", "where": "body", "points": w.body_cap - body})
+            points.append(Point("body_cap", "body", w.body_cap - body))
             body = w.body_cap
-        score = title_points + body
+        return body
 
-        # negative contexts
+    def _sports_penalty(self, found: _Found, score: float, tally: _Tally) -> float:
+        """Each sports term in the title counts twice, a body sentence with sports terms once: a
+        paragraph on a match in another story is not a sports item."""
+        hits = found.sports
+        if not hits or not score:
+            return score
         sports = self.topic.negatives.sports
-        # each sports term in the title counts twice, a body sentence with sports terms once: a
-        # paragraph on a match in another story is not a sports item
-        sports_points = 2 * len({h[0] for h in sports_hits if h[1] == 0}) + len(
-            {h[1] for h in sports_hits if h[1] != 0}
+        sports_points = 2 * len({h[0] for h in hits if h[1] == 0}) + len(
+            {h[1] for h in hits if h[1] != 0}
         )
-        if sports_hits and sports_points >= sports.min_hits and score:
-            score *= sports.factor
-            penalties.append(
-                {
-                    "reason": "sports",
-                    "factor": sports.factor,
-                    "terms": sorted({h[3] for h in sports_hits})[:MAX_EVIDENCE],
-                }
-            )
-        themes = self._themes(doc, theme_hits, refs)
-        figures = {name: self._evidence(doc, hs, refs) for name, hs in sorted(figure_hits.items())}
-        entities = {name: self._evidence(doc, hs, refs) for name, hs in sorted(entity_hits.items())}
-        prepared: Prepared | None = None
-        if self.custom or self.include or self.exclude:
-            title_words = [t for t in doc.segments[0].tokens if t[0].isalnum() or t[0] == "_"]
-            prepared = Prepared.from_tokens(
-                doc.words(),
-                title=title_words,
-                properties={
-                    "lang": [detection.code],
-                    "source": [source] if source else [],
-                    "theme": list(themes),
-                    "figure": list(figures),
-                    "entity": list(entities),
-                },
-            )
+        if sports_points < sports.min_hits:
+            return score
+        terms = tuple(sorted({h[3] for h in hits})[:MAX_EVIDENCE])
+        tally.penalties.append(Penalty("sports", sports.factor, terms=terms))
+        return score * sports.factor
+
+    def _apply_queries(
+        self, doc: Document, properties: dict[str, list[str]], score: float, tally: _Tally
+    ) -> float:
+        """Custom negatives (multipliers), then include and exclude rules (points)."""
+        title_words = [t for t in doc.segments[0].tokens if t[0].isalnum() or t[0] == "_"]
+        prepared = Prepared.from_tokens(doc.words(), title=title_words, properties=properties)
         for name, node, factor in self.custom:
-            assert prepared is not None
             if score and evaluate(node, prepared):
                 score *= factor
-                penalties.append({"reason": f"custom:{name}", "factor": factor})
-        rules: list[dict[str, Any]] = []
+                tally.penalties.append(Penalty(f"custom:{name}", factor))
         for name, node, add in self.include:
-            assert prepared is not None
             if evaluate(node, prepared):
                 score += add
-                rules.append({"rule": name, "kind": "include", "points": add})
+                tally.rules.append(RuleHit(name, "include", add))
         for name, node, sub in self.exclude:
-            assert prepared is not None
             if evaluate(node, prepared):
                 taken = score if sub is None else sub
                 score = max(0.0, score - taken)
-                rules.append({"rule": name, "kind": "exclude", "points": -round(taken, 3)})
-
-        score = round(score, 3)
-        relevant = score >= self.threshold
-        explanation: dict[str, Any] = {
-            "version": EXPLANATION_VERSION,
-            "topic": self.topic.name,
-            "score": score,
-            "threshold": self.threshold,
-            "relevant": relevant,
-            "language": {
-                "code": detection.code,
-                "declared": declared_language,
-                "reason": detection.reason,
-            },
-            "sides": {k: self._term_summary(doc, side_ev.get(k, []), refs) for k in (a, b)},
-            "bilateral": self._term_summary(doc, side_ev.get("bilateral", []), refs),
-            "points": points,
-            "penalties": penalties,
-            "rules": rules,
-            "themes": {k: [e.as_dict() for e in v] for k, v in themes.items()},
-            "figures": {k: [e.as_dict() for e in v] for k, v in figures.items()},
-            "entities": {k: [e.as_dict() for e in v] for k, v in entities.items()},
-        }
-        return Judgement(
-            relevant,
-            score,
-            self.threshold,
-            detection.code,
-            themes,
-            figures,
-            explanation,
-            entities,
-        )
+                tally.rules.append(RuleHit(name, "exclude", -round(taken, 3)))
+        return score
 
     # ------------------------------------------------------------------ helpers
 
-    def _list_penalty(self, doc: Document, s: int, segs: _Segments) -> dict[str, Any]:
+    def _list_penalty(self, doc: Document, s: int, found: _Found) -> Penalty:
         where = "title" if s == 0 else f"sentence {doc.segments[s].sentence + 1}"
-        return {
-            "reason": "list_mention",
-            "where": where,
-            "factor": self.topic.negatives.list_mention.factor,
-            "countries": sorted(segs.countries.get(s, _NO_COUNTRIES))[:8],
-        }
+        countries = tuple(sorted(found.seg_countries.get(s, _NO_COUNTRIES))[:8])
+        return Penalty("list_mention", self._list_factor, where, countries=countries)
 
     def _themes(
-        self, doc: Document, theme_hits: dict[str, list[RawHit]], refs: list[TermRef]
-    ) -> dict[str, list[Evidence]]:
+        self, doc: Document, theme_hits: dict[str, list[RawHit]]
+    ) -> dict[str, tuple[Evidence, ...]]:
         w = self.topic.weights
-        out: dict[str, list[Evidence]] = {}
+        out: dict[str, tuple[Evidence, ...]] = {}
         for name in self.topic.themes:
             hs = theme_hits.get(name)
             if not hs:
                 continue
             pts = sum(w.theme_title if h[1] == 0 else w.theme_body for h in hs)
             if pts >= w.theme_min:
-                out[name] = self._evidence(doc, hs, refs)
+                out[name] = self._evidence(doc, hs)
         return out
 
-    def _evidence(self, doc: Document, hits: list[RawHit], refs: list[TermRef]) -> list[Evidence]:
+    def _evidence(self, doc: Document, hits: list[RawHit]) -> tuple[Evidence, ...]:
         """The first :data:`MAX_EVIDENCE` distinct forms (hits come in document order)."""
         texts = self._term_texts
         segments = doc.segments
@@ -454,21 +474,18 @@ class Matcher:
             out.append(Evidence(texts[term], form, "body" if s else "title", snippet))
             if len(out) >= MAX_EVIDENCE:
                 break
-        return out
+        return tuple(out)
 
-    def _term_summary(
-        self, doc: Document, hits: list[RawHit], refs: list[TermRef]
-    ) -> list[dict[str, Any]]:
+    def _term_summary(self, hits: list[RawHit]) -> tuple[TermCount, ...]:
         """Counts per (term, form, title/body): title first, then the most frequent; ties in
         document order."""
         if not hits:
-            return []
+            return ()
         texts = self._term_texts
         # Keyed by (term, form, in the body): "title" sorts first, then the most frequent (a
         # stable sort keeps document order among ties).
         counts = Counter([(texts[t], form, s != 0) for t, s, _, form in hits])
         ranked = sorted(counts.items(), key=lambda kv: (kv[0][2], -kv[1]))[:12]
-        return [
-            {"term": t, "form": f, "where": "body" if in_body else "title", "count": n}
-            for (t, f, in_body), n in ranked
-        ]
+        return tuple(
+            TermCount(t, f, "body" if in_body else "title", n) for (t, f, in_body), n in ranked
+        )

@@ -18,7 +18,7 @@ from monitor.db.labels import relevance_overrides
 from monitor.db.relevance import item_batch
 from monitor.pipeline import ItemStage, StageContext
 from monitor.relevance.matcher import Matcher
-from monitor.relevance.stage import apply_judgement, judge_item, labelled
+from monitor.relevance.stage import apply_judgement, judge_item
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def rescore(
                     summary.conflicts.append(
                         Conflict(item.id, item.title, overrides[item.id], judgement.score)
                     )
-                    judgement = labelled(judgement, overrides[item.id])
+                    judgement = judgement.labelled(overrides[item.id])
                 summary.total += 1
                 summary.relevant += judgement.relevant
                 if bool(item.relevant) != judgement.relevant:

@@ -9,13 +9,13 @@ relevant items only (the explanation lists them either way).
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
 from monitor.db.labels import relevance_overrides
 from monitor.db.models import Item
 from monitor.db.relevance import TagValue, replace_tags
+from monitor.explanation import explanation_to_json
 from monitor.pipeline import StageContext
 from monitor.query import field_names
 from monitor.relevance.matcher import Judgement, Matcher
@@ -83,19 +83,8 @@ def apply_judgement(session: Session, item: Item, judgement: Judgement) -> None:
     item.language = judgement.language
     item.relevant = judgement.relevant
     item.score = judgement.score
-    item.explanation = judgement.explanation
+    item.explanation = explanation_to_json(judgement.explanation)
     replace_tags(session, item, tag_values(judgement))
-
-
-def labelled(judgement: Judgement, relevant: bool) -> Judgement:
-    """The judgement with a reviewer's label in force: relevance from the label, the rules'
-    score, terms and tags kept, the explanation saying so."""
-    explanation = {
-        **judgement.explanation,
-        "relevant": relevant,
-        "label": {"relevant": relevant, "rules_said": judgement.relevant},
-    }
-    return replace(judgement, relevant=relevant, explanation=explanation)
 
 
 class JudgeStage:
@@ -110,7 +99,7 @@ class JudgeStage:
         if item.revision > 1:  # a revised item keeps a reviewer's relevance label
             label = relevance_overrides(session, [item.id]).get(item.id)
             if label is not None and label != judgement.relevant:
-                judgement = labelled(judgement, label)
+                judgement = judgement.labelled(label)
         apply_judgement(session, item, judgement)
         ctx.stats["judge/relevant" if judgement.relevant else "judge/irrelevant"] += 1
         log.debug(

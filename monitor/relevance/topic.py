@@ -258,3 +258,26 @@ def load_topic(path: str | Path) -> Topic:
 def compile_query(query: str) -> Node:
     """A query already checked by :func:`load_topic`."""
     return parse_query(query)
+
+
+NAMING_KINDS = ("country", "capital")
+
+
+def naming_words(topic: Topic) -> frozenset[str]:
+    """Every single-word form of the sides' ``country`` and ``capital`` terms, normalised
+    (``иран+ru_noun`` → иран, ирана, ирану…): words found in nearly every item of the topic, which
+    say nothing about which event an item reports (copy detection ignores them in titles)."""
+    from monitor.relevance.terms import parse_term
+    from monitor.textnorm import normalise
+
+    words: set[str] = set()
+    for side in topic.sides.values():
+        for group in side.groups:
+            if group.kind not in NAMING_KINDS:
+                continue
+            for terms in group.terms.values():
+                for term in terms:
+                    for alternative in parse_term(term, topic.endings):
+                        if len(alternative) == 1:
+                            words.update(normalise(f) for f in alternative[0].forms)
+    return frozenset(w for w in words if w and " " not in w)

@@ -11,7 +11,6 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -123,28 +122,3 @@ class Highlighter:
         prefix = "…" if start else ""
         suffix = "…" if start + width < len(text) else ""
         return escape(prefix) + self.mark(piece) + escape(suffix)
-
-
-def explanation_terms(explanation: Any, *, limit: int = 100) -> list[str]:
-    """The matched forms recorded in a relevance explanation (sides, bilateral forms, themes,
-    key figures), for marking in the item's text. Labels, reasons and snippets are not terms."""
-    if not isinstance(explanation, dict):
-        return []
-    entries: list[Any] = []
-    for group in ("sides", "themes", "figures"):
-        value = explanation.get(group)
-        if isinstance(value, dict):
-            for hits in value.values():
-                if isinstance(hits, list):
-                    entries.extend(hits)
-    bilateral = explanation.get("bilateral")
-    if isinstance(bilateral, list):
-        entries.extend(bilateral)
-    found: list[str] = []
-    for entry in entries:
-        form = entry.get("form") if isinstance(entry, dict) else None
-        if isinstance(form, str) and 2 <= len(form) <= 80 and form not in found:
-            found.append(form)
-            if len(found) >= limit:
-                break
-    return found

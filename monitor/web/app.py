@@ -43,14 +43,15 @@ from monitor.db.read.stories import list_stories, story_detail
 from monitor.db.sources import due_now, set_enabled, source_name
 from monitor.dedup import service as dedup_service
 from monitor.errors import MonitorError, QuerySyntaxError
+from monitor.explanation import Explanation, UnreadableExplanation, stored_to_json
 from monitor.paths import templates_dir
 from monitor.query import Node
 from monitor.relevance.names import Expansion, NameTable
 from monitor.relevance.terms import body_sentences
-from monitor.relevance.topic import load_topic
+from monitor.relevance.topic import Topic, load_topic
 from monitor.search.export import iter_atom
 from monitor.search.filters import SearchFilters, filters_from_params
-from monitor.search.highlight import Highlighter, explanation_terms
+from monitor.search.highlight import Highlighter
 from monitor.templating import make_environment, override_dir, qs
 from monitor.web.actions import crawl_running, start_source_crawl
 from monitor.web.chart import theme_chart
@@ -138,7 +139,8 @@ class ArchiveApp:
         self.page_size = web.page_size
         self.env = make_environment(WEB_TEMPLATES, override_dir(config.config_dir, "web"))
         self._facets: tuple[float, dict[str, list[str]]] | None = None
-        self._names: NameTable | bool | None = False  # False: not loaded yet
+        self._topic: Topic | bool | None = False  # False: not loaded yet
+        self._names: NameTable | None = None
         self._reader_ids: dict[str, int] = {}
 
     # ----------------------------------------------------------------------- helpers
@@ -150,15 +152,27 @@ class ArchiveApp:
                 self._facets = (now, facet_values(session))
         return self._facets[1]
 
+    def topic(self) -> Topic | None:
+        """The configured topic (None: unreadable, logged once)."""
+        if self._topic is False:
+            try:
+                self._topic = load_topic(self.config.topic_path)
+            except MonitorError as exc:
+                log.warning("Topic unreadable (cross-language search and labels off): %s", exc)
+                self._topic = None
+        return self._topic if isinstance(self._topic, Topic) else None
+
     def names(self) -> NameTable | None:
         """The topic's key figures and entities across languages (None: topic unreadable)."""
-        if self._names is False:
-            try:
-                self._names = NameTable.from_topic(load_topic(self.config.topic_path))
-            except MonitorError as exc:
-                log.warning("Cross-language search off: %s", exc)
-                self._names = None
-        return self._names if isinstance(self._names, NameTable) else None
+        topic = self.topic()
+        if topic is not None and self._names is None:
+            self._names = NameTable.from_topic(topic)
+        return self._names if topic is not None else None
+
+    def side_labels(self) -> dict[str, str]:
+        """The topic's side names → their labels (``iran`` → ``Iran``)."""
+        topic = self.topic()
+        return {name: side.label for name, side in topic.sides.items()} if topic else {}
 
     def expand(self, filters: SearchFilters) -> tuple[Node | None, Expansion | None]:
         """The query to run: with key figures and entities widened to every language, unless
@@ -305,7 +319,8 @@ class ArchiveApp:
             node = SearchFilters(query=q).parsed() if q else None
         except QuerySyntaxError:
             node = None
-        hl = Highlighter.build(node, explanation_terms(explanation))
+        readable = explanation if isinstance(explanation, Explanation) else None
+        hl = Highlighter.build(node, readable.matched_forms() if readable else [])
         sentences = body_sentences(record.text)
         return self.render(
             request,
@@ -314,9 +329,13 @@ class ArchiveApp:
             sentences=sentences,
             tags=detail.tags,
             summary=summary if summary and summary.strip() != record.text.strip() else "",
-            explanation=explanation,
-            explanation_json=json.dumps(explanation, ensure_ascii=False, indent=2)
-            if explanation
+            explanation=readable,
+            side_labels=self.side_labels(),
+            explanation_problem=explanation.advice
+            if isinstance(explanation, UnreadableExplanation)
+            else "",
+            explanation_json=json.dumps(stored_to_json(readable), ensure_ascii=False, indent=2)
+            if readable
             else "",
             hl=hl,
             story_title=detail.story_title,
@@ -449,7 +468,9 @@ class ArchiveApp:
             detail = item_detail(session, item_id)
         if detail is None:
             return JSONResponse({"error": f"archive: no item {item_id}"}, status_code=404)
-        return JSONResponse(detail.record.to_dict() | {"explanation": detail.explanation})
+        return JSONResponse(
+            detail.record.to_dict() | {"explanation": stored_to_json(detail.explanation)}
+        )
 
     def api_story(self, request: Request) -> Response:
         story_id = int(request.path_params["story_id"])

@@ -22,6 +22,7 @@ from monitor.db.models import (
     StoryEvent,
 )
 from monitor.db.saved_searches import save_search
+from monitor.explanation import explanation_to_json
 from monitor.paths import shipped_config_dir
 from monitor.relevance import Matcher, load_topic
 
@@ -206,7 +207,7 @@ def _matcher() -> Matcher:
 
 def _explanation(title: str, body: str, lang: str) -> dict[str, object]:
     """What the matcher records for this item (matched terms per side, points, themes)."""
-    return dict(_matcher().judge(title, body, lang).explanation)
+    return explanation_to_json(_matcher().judge(title, body, lang).explanation)
 
 
 def seed_archive(db: Database, tmp_path: Path) -> Seeded:

@@ -10,6 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from monitor.db.engine import Database
+from monitor.db.models import Item
 from tests.archive.seed import Seeded
 from tests.archive.webapp import make_app
 
@@ -90,8 +91,9 @@ def test_item_page_explains_and_links(client: TestClient, seeded: Seeded) -> Non
     # the article comes before its explanation, which is folded
     assert page.index('<section class="text"') < page.index('<details class="why"')
     assert "against a threshold of" in page
-    assert '<th scope="row">iran</th>' in page
-    assert '<th scope="row">russia</th>' in page
+    # the sides under the topic's labels
+    assert '<th scope="row">Iran</th>' in page
+    assert '<th scope="row">Russia</th>' in page
     # only matched terms are marked; "and" only inside the bilateral form "Iran and Russia"
     assert "<mark>the</mark>" not in page
     assert "<mark>an</mark>" not in page
@@ -99,6 +101,31 @@ def test_item_page_explains_and_links(client: TestClient, seeded: Seeded) -> Non
     fa = client.get(f"/items/{seeded.items['fa_treaty']}").text
     assert re.search(r'<article class="item-page" lang="fa" dir="rtl">', fa)
     assert client.get("/items/999999").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"version": 0, "score": 5},  # an older format
+        {"version": 1, "score": "high", "sides": []},  # the right version, a wrong shape
+        ["not", "an", "object"],
+    ],
+    ids=["old version", "malformed", "not an object"],
+)
+def test_an_unreadable_stored_explanation_never_breaks_a_page(
+    client: TestClient, db: Database, seeded: Seeded, stored: object
+) -> None:
+    item_id = seeded.items["rail_lead"]
+    with db.session() as session:
+        item = session.get(Item, item_id)
+        assert item is not None
+        item.explanation = stored  # type: ignore[assignment]
+    resp = client.get(f"/items/{item_id}")
+    assert resp.status_code == 200
+    assert "monitor rescore" in resp.text
+    assert "<mark>Iran</mark>" not in resp.text  # nothing to mark from
+    api = client.get(f"/api/items/{item_id}").json()
+    assert "monitor rescore" in api["explanation"]["unreadable"]
 
 
 def test_story_page_shows_lead_copies_related_and_timeline(

@@ -23,6 +23,7 @@ from monitor.collect.plan import (
     plan_entries,
 )
 from monitor.collect.records import ArrivedVia, ArticleRecord, FeedEntry, SourceJob
+from monitor.config import shipped_outlets
 from monitor.db.items import KnownItem
 from monitor.identity import entry_key
 
@@ -57,7 +58,7 @@ def entry(
 
 
 def candidate(e: FeedEntry) -> Candidate:
-    (c,) = identify([e])
+    (c,) = identify([e], outlets=shipped_outlets())
     return c
 
 
@@ -100,24 +101,26 @@ def plan_one(
 def test_identify_canonicalises_keys_and_drops_unfetchable_and_repeated_entries() -> None:
     first, again, other = entry(1), entry(1, title="Story 1, retitled"), entry(2)
     bad = FeedEntry(url="javascript:alert(1)", title="x")
-    out = identify([first, bad, again, other])
+    out = identify([first, bad, again, other], outlets=shipped_outlets())
     assert [c.entry for c in out] == [first, other]  # same GUID: the same entry
     assert out[0].canonical_url == "https://news.example.org/news/1.html"  # tracking gone
-    assert out[0].key == entry_key("story-1", out[0].canonical_url, "Story 1")
+    assert out[0].key == entry_key(
+        "story-1", out[0].canonical_url, "Story 1", outlets=shipped_outlets()
+    )
     # entries met earlier in the run are not planned again
-    assert identify([first, other], seen={out[0].key}) == [out[1]]
+    assert identify([first, other], seen={out[0].key}, outlets=shipped_outlets()) == [out[1]]
 
 
 def test_identify_keeps_entries_without_a_link() -> None:
     bulletin = FeedEntry(url="", title="Bulletin", guid="urn:bulletin:1", summary="Talks.")
     first = FeedEntry(url="", title="Same title", summary="First text")
     second = FeedEntry(url="", title="Same title", summary="Second text")
-    out = identify([bulletin, first, second, first])
+    out = identify([bulletin, first, second, first], outlets=shipped_outlets())
     assert [c.entry for c in out] == [bulletin, first, second]  # the repeat is met already
     assert {c.canonical_url for c in out} == {""}
-    assert out[0].key == entry_key("urn:bulletin:1", "", "Bulletin")
+    assert out[0].key == entry_key("urn:bulletin:1", "", "Bulletin", outlets=shipped_outlets())
     # without GUID or link: title and text, so two bulletins under one title are two entries
-    assert out[1].key == entry_key(None, "", "Same title", "First text")
+    assert out[1].key == entry_key(None, "", "Same title", "First text", outlets=shipped_outlets())
     assert out[1].key != out[2].key
 
 
@@ -154,7 +157,9 @@ def test_needs_page(
 
 def test_new_feed_entries_are_fetched_or_stored_as_they_came() -> None:
     short, long = entry(1, summary="teaser"), entry(2, summary=LONG)
-    decisions = plan_entries(job(), identify([short, long]), KnownItems(), PagePolicy())
+    decisions = plan_entries(
+        job(), identify([short, long], outlets=shipped_outlets()), KnownItems(), PagePolicy()
+    )
     assert isinstance(decisions[0], Fetch)
     assert decisions[0].url == short.url
     assert decisions[0].source_id == SOURCE
@@ -263,7 +268,9 @@ def test_an_entry_without_a_link_is_stored_as_it_came(
 
 def test_decisions_keep_the_entries_order() -> None:
     entries = [entry(n, summary="teaser" if n % 2 else LONG) for n in range(6)]
-    decisions = plan_entries(job(), identify(entries), KnownItems(), PagePolicy())
+    decisions = plan_entries(
+        job(), identify(entries, outlets=shipped_outlets()), KnownItems(), PagePolicy()
+    )
     assert [type(d) for d in decisions] == [Store, Fetch] * 3
     urls = [d.url if isinstance(d, Fetch) else d.item.entry.url for d in decisions]
     assert urls == [e.url for e in entries]
@@ -295,7 +302,9 @@ def test_a_sitemap_or_listing_entry_waits_for_its_page() -> None:
 def test_beyond_the_budget_pages_are_deferred_feed_entries_still_stored() -> None:
     entries = [entry(1, summary="teaser"), entry(2, summary=LONG), entry(3, summary="teaser")]
     entries += [entry(4, via="listing")]
-    decisions = plan_entries(job(), identify(entries), KnownItems(), PagePolicy(), budget=1)
+    decisions = plan_entries(
+        job(), identify(entries, outlets=shipped_outlets()), KnownItems(), PagePolicy(), budget=1
+    )
     assert [type(d) for d in decisions] == [Fetch, Store, Defer, Defer]
     feed_defer, listing_defer = decisions[2], decisions[3]
     assert isinstance(feed_defer, Defer)
@@ -303,7 +312,13 @@ def test_beyond_the_budget_pages_are_deferred_feed_entries_still_stored() -> Non
     assert feed_defer.item is not None
     assert (feed_defer.item.fulltext_status, feed_defer.item.looked_up_new) == ("pending", True)
     assert listing_defer.item is None  # not stored in this run
-    none_left = plan_entries(job(), identify(entries[:1]), KnownItems(), PagePolicy(), budget=0)
+    none_left = plan_entries(
+        job(),
+        identify(entries[:1], outlets=shipped_outlets()),
+        KnownItems(),
+        PagePolicy(),
+        budget=0,
+    )
     assert [type(d) for d in none_left] == [Defer]
 
 

@@ -19,7 +19,14 @@ from monitor.collect.crawl import _run_status, make_job
 from monitor.collect.records import ArticleRecord, CollectedItem, FeedEntry, SourceJob
 from monitor.collect.stages import default_stages
 from monitor.collect.tally import NOT_REACHED
-from monitor.config import AppConfig, CrawlSettings, Settings, SourceConfig, load_config
+from monitor.config import (
+    AppConfig,
+    CrawlSettings,
+    Settings,
+    SourceConfig,
+    load_config,
+    shipped_outlets,
+)
 from monitor.db.engine import Database
 from monitor.db.models import CrawlRunSource, FetchState, Item, Source
 from monitor.db.read.items import item_detail
@@ -58,7 +65,7 @@ def _entry_item(job: SourceJob, n: int, title: str, text: str = "") -> Collected
         job.source_id,
         entry,
         canonical,
-        entry_key(entry.guid, canonical, title),
+        entry_key(entry.guid, canonical, title, outlets=shipped_outlets()),
         article,
         "ok" if text else "none",
         looked_up_new=True,

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from monitor.config import shipped_outlets
 from monitor.db.models import Item, ItemTag, Source
 from monitor.dedup.text import prepare_body
 from monitor.identity import content_fingerprint, entry_key, title_key
@@ -29,6 +30,8 @@ OTHER = (
     "statement released after the ceremony in the capital on Thursday afternoon.\n"
     "Winter shortages have hit industry and households despite large reserves in the ground."
 )
+
+OUTLETS = shipped_outlets()
 
 
 def source(session: Session, name: str) -> Source:
@@ -58,7 +61,7 @@ def item(
     when = T0 + timedelta(hours=hours)
     row = Item(
         source_id=src.id,
-        entry_key=entry_key(guid, canonical, title),
+        entry_key=entry_key(guid, canonical, title, outlets=OUTLETS),
         url=raw_url,
         canonical_url=canonical,
         guid=guid,
@@ -67,8 +70,8 @@ def item(
         language=language,
         published_at=when,
         first_seen_at=when,
-        content_hash=content_fingerprint(title, prepare_body(text).body),
-        title_key=title_key(title),
+        content_hash=content_fingerprint(title, prepare_body(text, OUTLETS).body, OUTLETS),
+        title_key=title_key(title, OUTLETS),
         relevant=relevant,
     )
     session.add(row)

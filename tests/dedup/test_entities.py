@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from monitor.config import DedupSettings
+from monitor.config import DedupSettings, shipped_outlets
 from monitor.dedup.match import Doc, compare_related, make_doc
+from monitor.dedup.vocabulary import CopyVocabulary
 
 SETTINGS = DedupSettings()
 T0 = datetime(2025, 10, 20, 10, 0, tzinfo=UTC)
@@ -34,7 +35,7 @@ def _doc(
         figures=figures,
         themes=themes,
         entities=entities,
-        generic=GENERIC,
+        vocabulary=CopyVocabulary(shipped_outlets(), generic_entities=GENERIC),
     )
 
 
@@ -93,6 +94,7 @@ def test_generic_entities_count_half_and_never_alone() -> None:
             settings=SETTINGS,
             themes=d.themes,
             entities=both,
+            vocabulary=CopyVocabulary(shipped_outlets()),
         )
         for d in (en_g, ru_g)
     ]

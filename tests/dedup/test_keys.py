@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from monitor.config import DedupSettings
+from monitor.config import DedupSettings, shipped_outlets
 from monitor.dedup.match import compare_copy, compare_related, make_doc
 from monitor.dedup.minhash import MinHasher, from_bytes, jaccard_estimate, to_bytes
 from monitor.dedup.text import numbers, prepare_body, strip_boilerplate
+from monitor.dedup.vocabulary import CopyVocabulary
 
 SETTINGS = DedupSettings()
 T0 = datetime(2025, 3, 1, 9, tzinfo=UTC)
@@ -19,12 +20,14 @@ BODY = (
     "Officials said the project would cost about 1.6 billion dollars and take four years to build."
 )
 
+OUTLETS = shipped_outlets()
+
 
 def test_strip_boilerplate_all_languages() -> None:
     text = "Real sentence one.\nЧитайте также: другое\nانتهای پیام\nSubscribe to our newsletter\n© Agency"
-    assert strip_boilerplate(text) == "Real sentence one."
-    assert strip_boilerplate("МОСКВА, 3 июня. /ТАСС/. Текст новости.") == "текст новости."
-    assert strip_boilerplate("به گزارش ایرنا، متن خبر") == "متن خبر"
+    assert strip_boilerplate(text, OUTLETS) == "Real sentence one."
+    assert strip_boilerplate("МОСКВА, 3 июня. /ТАСС/. Текст новости.", OUTLETS) == "текст новости."
+    assert strip_boilerplate("به گزارش ایرنا، متن خبر", OUTLETS) == "متن خبر"
 
 
 def test_numbers() -> None:
@@ -33,8 +36,8 @@ def test_numbers() -> None:
 
 def test_minhash_estimate_and_roundtrip() -> None:
     hasher = MinHasher(128, 4)
-    a = prepare_body(BODY).shingles
-    b = prepare_body(BODY.rsplit("\n", 1)[0]).shingles
+    a = prepare_body(BODY, OUTLETS).shingles
+    b = prepare_body(BODY.rsplit("\n", 1)[0], OUTLETS).shingles
     sa, sb = hasher.signature(sorted(a)), hasher.signature(sorted(b))
     true_j = len(a & b) / len(a | b)
     assert abs(jaccard_estimate(sa, sb) - true_j) < 0.15
@@ -53,6 +56,7 @@ def _doc(item_id: int, title: str, text: str, *, lang: str = "en", hours: float 
         title=title,
         text=text,
         settings=SETTINGS,
+        vocabulary=CopyVocabulary(OUTLETS),
         **kw,  # type: ignore[arg-type]
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from monitor.config import DedupSettings
+from monitor.config import DedupSettings, shipped_outlets
 from monitor.dedup import anchors
 from monitor.dedup.match import make_doc
 from monitor.dedup.similarity import (
@@ -15,6 +15,7 @@ from monitor.dedup.similarity import (
     wording,
 )
 from monitor.dedup.text import numbers, strip_boilerplate
+from monitor.dedup.vocabulary import CopyVocabulary
 from monitor.dedup.window import WindowIndex
 from monitor.identity import strip_outlet
 from monitor.textnorm import fold
@@ -79,6 +80,7 @@ def _doc(item_id: int, text: str, *, hours: float = 0, lang: str = "en") -> obje
         title=f"Report {item_id}",
         text=text,
         settings=SETTINGS,
+        vocabulary=CopyVocabulary(shipped_outlets()),
     )
 
 
@@ -139,6 +141,7 @@ def test_a_document_folded_once_has_the_features_of_each_function_folding_its_ow
         "Ba\u0640\u0301 met 12 officials on 3 June 2025, 45 tonnes. Second line 7 June 88. "
         "Встреча 14 ма\u0438\u0640\u0306 прошла в Москве, подписали 30 соглашений."
     )
+    outlets = shipped_outlets()
     for text in (ordinary, unstable):
         title = "Iran, Russia sign 12 deals on 3 June - Reuters"
         doc = make_doc(
@@ -149,9 +152,10 @@ def test_a_document_folded_once_has_the_features_of_each_function_folding_its_ow
             title=title,
             text=text,
             settings=SETTINGS,
+            vocabulary=CopyVocabulary(outlets),
         )
-        cleaned = strip_boilerplate(text)
-        headline = strip_outlet(title)
+        cleaned = strip_boilerplate(text, outlets)
+        headline = strip_outlet(title, outlets)
         assert doc.wording == wording(headline, cleaned)
         assert doc.body.numbers == numbers(anchors.without_dates(cleaned))
         assert doc.title_numbers == numbers(anchors.without_dates(headline))

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from monitor.config import AppConfig, RecipientConfig, Settings
 from monitor.db.models import Item, ItemTag, Source, Story
+from monitor.paths import shipped_config_dir
 
 T0 = datetime(2024, 5, 1, 6, 0, tzinfo=UTC)
 
@@ -133,6 +134,7 @@ def make_config(
     settings = Settings.model_validate(
         {
             "database_url": database_url,
+            "topic": str(shipped_config_dir() / "topics" / "iran-russia.yaml"),  # absolute
             "data_dir": str(tmp_path / "data"),
             "outbox_dir": str(tmp_path / "outbox"),
             "smtp": {

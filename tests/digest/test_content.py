@@ -10,7 +10,10 @@ from sqlalchemy import func, select
 
 from monitor.db.engine import Database
 from monitor.db.models import CrawlRun, CrawlRunSource, Digest, FetchState
+from monitor.digest.build import ThemeSections
 from monitor.digest.service import run_digest
+from monitor.paths import shipped_config_dir
+from monitor.relevance.topic import load_topic
 from tests.digest.support import T0, Archive, hours, make_config, smtp_server, text_part
 
 
@@ -33,11 +36,14 @@ def test_key_developments_then_sections_each_story_once(db: Database, tmp_path: 
     assert out.status == "previewed"
     assert out.text_path is not None
     text = out.text_path.read_text()
-    order = [
-        m.group(0)
-        for m in re.finditer(r"^(KEY DEVELOPMENTS|MILITARY|ECONOMY|OTHER REPORTING)$", text, re.M)
+    # the themes in the topic file's order, under its labels
+    order = [m.group(0) for m in re.finditer(r"^[A-Z][A-Z ]+$", text, re.M)]
+    assert order[order.index("KEY DEVELOPMENTS") :] == [
+        "KEY DEVELOPMENTS",
+        "MILITARY",
+        "ECONOMY AND ENERGY",
+        "OTHER REPORTING",
     ]
-    assert order == ["KEY DEVELOPMENTS", "MILITARY", "ECONOMY", "OTHER REPORTING"]
     key_block = text.split("KEY DEVELOPMENTS", 1)[1].split("MILITARY", 1)[0]
     assert "Leaders meet at summit" in key_block
     assert "Also reported by 2: Beta Post" in key_block
@@ -212,3 +218,15 @@ def test_links_carry_no_tracking_parameters(db: Database, tmp_path: Path) -> Non
     assert clean in text
     assert "utm_source" not in html + text
     assert "fbclid" not in html + text
+
+
+def test_sections_follow_the_topic_file() -> None:
+    topic = load_topic(shipped_config_dir() / "topics" / "iran-russia.yaml")
+    sections = ThemeSections.from_topic(topic)
+    assert sections.order == tuple(topic.themes)
+    assert "sanctions" in sections.order  # every theme of the topic has its section
+    ranked = sorted(["", "retired_theme", "diplomacy", "sanctions", "military"], key=sections.rank)
+    assert ranked == ["military", "sanctions", "diplomacy", "retired_theme", ""]
+    assert sections.label("economy") == topic.themes["economy"].label == "Economy and energy"
+    assert sections.label("retired_theme") == "Retired theme"  # a tag the topic no longer has
+    assert sections.label("") == "Other reporting"

@@ -68,7 +68,7 @@ def test_entities_never_change_score_themes_or_figures(topic: Topic) -> None:
             set(b.themes),
             set(b.figures),
         )
-        assert b.explanation["entities"]
+        assert b.explanation.entities
 
 
 def test_entity_tags_only_for_relevant_items(matcher: Matcher) -> None:

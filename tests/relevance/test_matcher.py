@@ -18,8 +18,8 @@ from .conftest import TOPIC_PATH
 
 def sides(matcher: Matcher, title: str, body: str = "") -> dict[str, list[str]]:
     exp = matcher.judge(title, body).explanation
-    out = {k: sorted({e["form"] for e in v}) for k, v in exp["sides"].items()}
-    out["bilateral"] = sorted({e["form"] for e in exp["bilateral"]})
+    out = {k: sorted({e.form for e in v}) for k, v in exp.sides.items()}
+    out["bilateral"] = sorted({e.form for e in exp.bilateral})
     return out
 
 
@@ -124,9 +124,9 @@ def test_list_mention_penalised(matcher: Matcher) -> None:
     pair = matcher.judge("Sanctions hit Iran and Russia", "")
     assert listed.score < pair.score
     assert not listed.relevant
-    reasons = [p["reason"] for p in listed.explanation["penalties"]]
+    reasons = [p.reason for p in listed.explanation.penalties]
     assert "list_mention" in reasons
-    assert set(listed.explanation["penalties"][0]["countries"]) == {"China", "North Korea"}
+    assert set(listed.explanation.penalties[0].countries) == {"China", "North Korea"}
 
 
 def test_sports_penalised(matcher: Matcher) -> None:
@@ -134,7 +134,7 @@ def test_sports_penalised(matcher: Matcher) -> None:
     talks = matcher.judge("Iran and Russia hold talks", "The meeting ended with a statement.")
     assert not sport.relevant
     assert talks.relevant
-    assert [p["reason"] for p in sport.explanation["penalties"]] == ["sports"]
+    assert [p.reason for p in sport.explanation.penalties] == ["sports"]
 
 
 def test_one_side_is_never_relevant(matcher: Matcher) -> None:
@@ -142,14 +142,14 @@ def test_one_side_is_never_relevant(matcher: Matcher) -> None:
         "Iran Iran Tehran Khamenei", "Iran said Tehran would respond. Iranian officials agreed."
     )
     assert not j.relevant
-    assert j.explanation["sides"]["russia"] == []
+    assert j.explanation.sides["russia"] == ()
 
 
 def test_irrelevant_items_keep_score_and_explanation(matcher: Matcher) -> None:
     j = matcher.judge("Oil prices", "Exports from Russia held steady while Iran's fell.")
     assert not j.relevant
     assert j.score > 0
-    assert j.explanation["points"][0]["reason"].startswith("sentence_pair")
+    assert j.explanation.points[0].reason.startswith("sentence_pair")
 
 
 # ------------------------------------------------------------------ themes and figures
@@ -217,11 +217,11 @@ def test_include_and_exclude_rules(topic: Topic) -> None:
     m = Matcher(t)
     inc = m.judge("Caspian summit opens", "Iran's delegation arrived.")
     assert inc.relevant
-    assert inc.explanation["rules"][0]["rule"] == "caspian summit"
+    assert inc.explanation.rules[0].rule == "caspian summit"
     exc = m.judge("Iran and Russia meet at chess olympiad", "")
     assert not exc.relevant
     assert exc.score == 0
-    assert exc.explanation["rules"][0]["kind"] == "exclude"
+    assert exc.explanation.rules[0].kind == "exclude"
 
 
 def test_custom_negative(topic: Topic) -> None:
@@ -230,7 +230,7 @@ def test_custom_negative(topic: Topic) -> None:
     )
     j = Matcher(t).judge("Iran and Russia teams meet in esports final", "")
     assert not j.relevant
-    assert j.explanation["penalties"][-1]["reason"] == "custom:games"
+    assert j.explanation.penalties[-1].reason == "custom:games"
 
 
 def test_threshold_override(topic: Topic) -> None:

@@ -206,3 +206,20 @@ def test_explain_current_and_json(config_dir: Path) -> None:
     assert '"origin": "judged now with the current topic (not stored)"' in out
     assert '"relevant": true' in out
     db.close()
+
+
+def test_explain_an_unreadable_stored_explanation(config_dir: Path) -> None:
+    db = db_for(config_dir)
+    (item_id,) = add_items(db, ITEMS[:1])
+    with db.session() as session:
+        item = session.get(Item, item_id)
+        assert item is not None
+        item.explanation = {"version": 0, "score": 9}  # from an older monitor
+    out = run(config_dir, "explain", str(item_id))
+    assert "judged now with the current topic (not stored)" in out
+    assert "stored explanation has version 0" in out
+    assert "monitor rescore" in out
+    assert "Decision: RELEVANT" in out
+    shown = run(config_dir, "show", str(item_id))
+    assert "monitor rescore" in shown
+    db.close()

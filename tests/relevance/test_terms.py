@@ -69,6 +69,6 @@ def test_hits_in_document_order(matcher: Matcher) -> None:
 
 def test_term_summary_ties_in_document_order(matcher: Matcher) -> None:
     iran = matcher.judge("", "Tehran said it. Iranian officials agreed. Iran denied.").explanation
-    assert [e["form"] for e in iran["sides"]["iran"]] == ["tehran", "iranian", "iran"]
+    assert [e.form for e in iran.sides["iran"]] == ["tehran", "iranian", "iran"]
     moved = matcher.judge("", "Iran denied. Tehran said it. Iranian officials agreed.").explanation
-    assert [e["form"] for e in moved["sides"]["iran"]] == ["iran", "tehran", "iranian"]
+    assert [e.form for e in moved.sides["iran"]] == ["iran", "tehran", "iranian"]

@@ -19,7 +19,14 @@ from monitor.collect.batches import BatchWriter, Stored
 from monitor.collect.crawl import make_job
 from monitor.collect.records import ArticleRecord, CollectedItem, FeedEntry, SourceJob
 from monitor.collect.stages import default_stages
-from monitor.config import AppConfig, CrawlSettings, Settings, SourceConfig, load_config
+from monitor.config import (
+    AppConfig,
+    CrawlSettings,
+    Settings,
+    SourceConfig,
+    load_config,
+    shipped_outlets,
+)
 from monitor.db.engine import Database
 from monitor.db.models import Item
 from monitor.db.sources import add_source
@@ -56,7 +63,7 @@ def _item(job: SourceJob, n: int, when: datetime) -> CollectedItem:
         job.source_id,
         entry,
         canonical,
-        entry_key(entry.guid, canonical, title),
+        entry_key(entry.guid, canonical, title, outlets=shipped_outlets()),
         ArticleRecord(url=url, text=text),
         "ok",
         looked_up_new=True,

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from monitor.db.models import Item, ItemTag, Source, Story
 from monitor.errors import QuerySyntaxError
+from monitor.explanation import read_stored
 from monitor.query import And, Field, Node, Not, Or, is_positive
 from monitor.records import (
     GroupedPage,
@@ -614,7 +615,7 @@ def item_detail(session: Session, item_id: int) -> ItemDetail | None:
     return ItemDetail(
         record=record,
         summary=row.summary or "",
-        explanation=row.explanation,
+        explanation=read_stored(row.explanation),
         declared_language=row.declared_language if row.declared_language is not None else row[3],
         tags=tags,
         story_title=story_title,
