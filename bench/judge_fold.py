@@ -396,7 +396,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     print(
-        f"{'archive':>9} {'build s':>8} {'median ms':>10} {'p95 ms':>8} {'joined':>7}  copies/related"
+        f"{'archive':>9} {'build s':>8} {'median ms':>10} {'cpu ms':>7} {'p95 ms':>8} {'joined':>7}"
+        "  copies/related"
     )
     worst = 0.0
     for size in (int(s) for s in args.sizes.split(",")):

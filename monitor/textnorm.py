@@ -75,6 +75,11 @@ def normalise(text: str, *, keep: str = "") -> str:
     if keep:
         pattern = re.compile(r"[^\w" + re.escape(keep) + r"]+|_+", re.UNICODE)
         return pattern.sub(" ", folded).strip()
+    return collapse(folded)
+
+
+def collapse(folded: str) -> str:
+    """Step 5 of a text folded already: ``normalise(text) == collapse(fold(text))``."""
     return _NON_WORD.sub(" ", folded).strip()
 
 

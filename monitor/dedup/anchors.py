@@ -300,7 +300,11 @@ def jalali_to_gregorian(jy: int, jm: int, jd: int) -> date:
 def named_dates(text: str, when: datetime | None) -> frozenset[str]:
     """Gregorian ``MM-DD`` of the dates named in a text; Solar Hijri ones need ``when`` (the
     item's time) for the year."""
-    folded = fold(text)
+    return folded_named_dates(fold(text), when)
+
+
+def folded_named_dates(folded: str, when: datetime | None) -> frozenset[str]:
+    """:func:`named_dates` of a text already folded (:func:`monitor.textnorm.fold`)."""
     out: set[str] = set()
     for m in _DAY_MONTH.finditer(folded):
         day, word = int(m.group(1)), m.group(2)
@@ -329,6 +333,11 @@ def named_dates(text: str, when: datetime | None) -> frozenset[str]:
 def without_dates(text: str) -> str:
     """``text`` with its calendar dates (day and month name, in any order) removed, so a dateline's
     day ("MOSCOW, March 12") is not read as one of the report's figures."""
+    return folded_without_dates(fold(text))
+
+
+def folded_without_dates(folded: str) -> str:
+    """:func:`without_dates` of a text already folded (:func:`monitor.textnorm.fold`)."""
 
     def drop(m: re.Match[str]) -> str:
         word = m.group(2) if m.group(1).isdigit() else m.group(1)
@@ -337,7 +346,6 @@ def without_dates(text: str) -> str:
     def drop_list(m: re.Match[str]) -> str:
         return " " + m.group(1).split()[-1] if _month(m.group(1).split()[-1]) else m.group(0)
 
-    folded = fold(text)
     if not _ANY_DIGIT.search(folded):  # every date pattern below starts from a digit
         return folded
     while True:

@@ -45,21 +45,22 @@ from monitor.dedup.similarity import (
     WindowStats,
     Wording,
     aligned_sentences,
+    folded_wording,
     rarity,
     weighted_containment,
     weighted_dice,
-    wording,
 )
 from monitor.dedup.text import (
     PreparedText,
     content_tokens,
+    folded_numbers,
     numbers,
     shingles,
     strip_boilerplate,
 )
 from monitor.dedup.vocabulary import CopyVocabulary
 from monitor.identity import normalise_title, strip_outlet
-from monitor.textnorm import fold, normalise
+from monitor.textnorm import collapse, fold
 
 SHORT_CONTAINMENT = 0.9
 TEMPLATE_JACCARD = 0.3  # this similar, yet with different figures: a templated brief
@@ -131,15 +132,21 @@ def make_doc(
     outlets = vocabulary.outlets
     generic = vocabulary.generic_entities
     cleaned = strip_boilerplate(text, outlets)
-    tokens = normalise(cleaned).split()
+    # the text is folded once: every feature below reads the folded text (what each of the
+    # public functions would fold again gives the same, ``stable`` checks it)
+    folded = fold(cleaned)
+    stable = fold(folded) == folded
+    tokens = collapse(folded).split()  # normalise(cleaned)
     title_norm = normalise_title(title, outlets)
     headline = strip_outlet(title, outlets)
+    folded_headline = fold(headline)
+    undated = anchors.folded_without_dates(folded)
     # what prepare_body gives, except that the day of a dateline or of a named date is no figure
     body = PreparedText(
         body=" ".join(tokens),
         tokens=tuple(tokens),
         shingles=shingles(tokens),
-        numbers=numbers(anchors.without_dates(cleaned)),
+        numbers=folded_numbers(undated) if stable else numbers(undated),
     )
     informative = (
         len(body.body) >= settings.min_text_chars and len(body.shingles) >= settings.min_shingles
@@ -153,16 +160,16 @@ def make_doc(
         title_norm=title_norm,
         title_words=frozenset(title_norm.split()),
         title_terms=content_tokens(title_norm, vocabulary.topic_words),
-        title_numbers=numbers(anchors.without_dates(headline)),
+        title_numbers=numbers(anchors.folded_without_dates(folded_headline)),
         body=body,
         figures=figures,
         themes=themes,
         informative=informative,
         entities=entities - generic,
         generic_entities=entities & generic,
-        wording=wording(headline, cleaned),
+        wording=folded_wording(folded_headline, folded, stable=stable),
         names=anchors.names(f"{headline}\n{cleaned}", language),
-        dates=anchors.named_dates(cleaned, time),
+        dates=anchors.folded_named_dates(folded, time),
     )
 
 

@@ -43,20 +43,21 @@ class MinHasher:
 
     @staticmethod
     def hash_shingles(items: Iterable[str]) -> npt.NDArray[np.uint64]:
-        values = [
-            int.from_bytes(
-                hashlib.blake2b(s.encode("utf-8", "surrogatepass"), digest_size=4).digest()
-            )
+        """Each shingle's 4-byte blake2b digest read as a big-endian number."""
+        digests = b"".join(
+            hashlib.blake2b(s.encode("utf-8", "surrogatepass"), digest_size=4).digest()
             for s in items
-        ]
-        return np.asarray(values, dtype=np.uint64)
+        )
+        return np.frombuffer(digests, dtype=">u4").astype(np.uint64)
 
     def signature(self, items: Iterable[str]) -> Signature:
         """The MinHash of a set of shingles; an empty set gives all-ones (matches nothing real)."""
         hv = self.hash_shingles(items)
         if hv.size == 0:
             return np.full(self.num_perm, 0xFFFFFFFF, dtype=np.uint32)
-        perm = (np.outer(hv % PRIME, self._a) + self._b) % PRIME
+        perm = np.multiply.outer(hv % PRIME, self._a)  # (a·x + b) mod p, in place
+        perm += self._b
+        perm %= PRIME
         out: Signature = perm.min(axis=0).astype(np.uint32)
         return out
 

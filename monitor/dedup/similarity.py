@@ -23,9 +23,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
 
-from monitor.dedup.anchors import stem, without_dates
-from monitor.dedup.text import numbers
+from monitor.dedup.anchors import folded_without_dates, stem, without_dates
+from monitor.dedup.text import folded_numbers, numbers
 from monitor.textnorm import fold
 
 SENTENCE_MATCH = 0.45
@@ -89,17 +90,48 @@ NO_WORDING = Wording(frozenset(), frozenset(), ())
 
 
 def wording(title: str, text: str) -> Wording:
+    text = fold(text)
+    return folded_wording(fold(title), text, stable=fold(text) == text)
+
+
+def folded_wording(title: str, text: str, *, stable: bool) -> Wording:
+    """:func:`wording` of a title and a text already folded (:func:`monitor.textnorm.fold`);
+    ``stable``: folding the text again changes nothing (true of any ordinary text), so its
+    sentences need no second folding either."""
     sentences = []
     figures = []
     stems: set[str] = set()
-    for raw in _SENTENCE_END.split(fold(text)):
+    for raw in _SENTENCE_END.split(text):
         found = _content_stems(raw)
         stems.update(found)
         if len(found) >= MIN_SENTENCE_STEMS:
             sentences.append(frozenset(found))
-            figures.append(numbers(without_dates(raw)) if _DIGIT.search(raw) else frozenset())
-    title_stems = frozenset(_content_stems(fold(title)))
+            figures.append(_sentence_numbers(raw, stable) if _DIGIT.search(raw) else frozenset())
+    title_stems = frozenset(_content_stems(title))
     return Wording(frozenset(stems) | title_stems, title_stems, tuple(sentences), tuple(figures))
+
+
+def _sentence_numbers(sentence: str, stable: bool) -> frozenset[str]:
+    """The numbers of a folded sentence, its dates left out."""
+    if stable:
+        return folded_numbers(folded_without_dates(sentence))
+    return numbers(without_dates(sentence))
+
+
+class _Logs(dict[int, float]):
+    """``log(n / (count + 1))`` by document count, for one ``n``: a term's weight, computed once
+    per count instead of once per term (the same expression, so the same value)."""
+
+    __slots__ = ("n",)
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n = n
+
+    def __missing__(self, count: int) -> float:
+        value = math.log(self.n / (count + 1))
+        self[count] = value
+        return value
 
 
 class TermStats:
@@ -113,6 +145,18 @@ class TermStats:
         self.df: Counter[str] = Counter()
         self.items = 0
         self._totals: dict[tuple[int, int], tuple[int, float]] = {}
+        self._logs = _Logs(0)
+
+    def logs(self) -> _Logs:
+        """The weight of a term by its document count, for the current number of items."""
+        n = self.items + DF_PRIOR + 1
+        if self._logs.n != n:
+            self._logs = _Logs(n)
+        return self._logs
+
+    def summed(self, terms: Iterable[str]) -> float:
+        """The summed weight of ``terms`` (in their order, as ``sum`` of each weight)."""
+        return sum(map(self.logs().__getitem__, map(self.df.get, terms, repeat(0))))
 
     def add(self, terms: Iterable[str]) -> None:
         self.df.update(terms)
@@ -133,9 +177,7 @@ class TermStats:
             cached[0], DF_PRIOR
         ):
             return cached[1]
-        n = self.items + DF_PRIOR + 1
-        df = self.df
-        value = sum(math.log(n / (df.get(t, 0) + 1)) for t in terms)
+        value = self.summed(terms)
         if len(self._totals) > MAX_TOTALS:
             self._totals.clear()
         self._totals[slot] = (self.items, value)
@@ -145,10 +187,7 @@ class TermStats:
 def _weights(stats: TermStats | None, terms: Iterable[str]) -> float:
     if stats is None:
         return float(sum(1 for _ in terms))
-    n = stats.items + DF_PRIOR + 1
-    df = stats.df
-    log = math.log
-    return sum(log(n / (df.get(t, 0) + 1)) for t in terms)
+    return stats.summed(terms)
 
 
 def _totals(

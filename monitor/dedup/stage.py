@@ -228,13 +228,19 @@ class FoldStage:
         """A revised item alone in its story (typically stored with its feed's teaser, its
         article text attached later) is matched again as a new item would be: when its new
         text finds its story elsewhere, its own story is merged into that one. An item that
-        shares its story with others keeps it. Returns whether the item moved."""
+        shares its story with others keeps it, and other stories its new text links strongly
+        are merged into it, as a new item's bridges are. Returns whether the item moved."""
         own = item.story_id
-        if own is None or db.story_member_ids(session, own) != {item.id}:
+        if own is None:
             return False
+        alone = db.story_member_ids(session, own) == {item.id}
         self.window.remove(item.id)  # matched as a new item: not against its earlier text
         role, evidence, story_id = self._decide(session, item, doc)
         self.window.add(doc)
+        if not alone:
+            if merged := self._merge_bridged(session, item, own):
+                ctx.stats["fold/merged"] += merged
+            return False
         if evidence is None or story_id is None or story_id == own:
             return False
         db.merge_story(

@@ -88,8 +88,13 @@ def shingles(tokens: list[str], size: int = 3) -> frozenset[str]:
 
 def numbers(text: str) -> frozenset[str]:
     """Numbers that can tell two events apart: two digits or more, years excluded."""
+    return folded_numbers(fold(text))
+
+
+def folded_numbers(folded: str) -> frozenset[str]:
+    """:func:`numbers` of a text already folded (:func:`monitor.textnorm.fold`)."""
     out = set()
-    for raw in _NUMBER.findall(fold(text).translate(_ARABIC_SEPARATORS)):
+    for raw in _NUMBER.findall(folded.translate(_ARABIC_SEPARATORS)):
         # "5,120" is a thousands separator; "1,3" (Russian) is a decimal comma
         value = _THOUSANDS.sub("", raw).replace(",", ".").rstrip(".")
         if len(value.replace(".", "")) >= 2 and not _YEAR.match(value):

@@ -169,15 +169,15 @@ class _Rarity:
     """:func:`~monitor.dedup.similarity.rarity` over one :class:`TermStats`, its constants
     computed once per lookup (the same arithmetic, so the same weights)."""
 
-    __slots__ = ("_df", "_n", "_top")
+    __slots__ = ("_df", "_logs", "_top")
 
     def __init__(self, stats: TermStats) -> None:
         self._df = stats.df
-        self._n = stats.items + DF_PRIOR + 1
-        self._top = math.log(self._n / (EVENT_REPORTS + 1))
+        self._logs = stats.logs()
+        self._top = math.log((stats.items + DF_PRIOR + 1) / (EVENT_REPORTS + 1))
 
     def __call__(self, term: str) -> float:
-        return max(0.0, min(1.0, math.log(self._n / (self._df.get(term, 0) + 1)) / self._top))
+        return max(0.0, min(1.0, self._logs[self._df.get(term, 0)] / self._top))
 
 
 def _missing(

@@ -191,3 +191,36 @@ def test_a_teaser_alone_in_its_story_moves_when_its_article_text_arrives(db: Dat
         assert row.story_id == original_story
     assert ctx.stats["fold/regrouped"] == 1
     assert ctx.stats["fold/revised"] == 1
+
+
+def test_a_revised_item_sharing_its_story_brings_the_story_its_new_text_matches(
+    db: Database,
+) -> None:
+    """Two outlets' teasers of one article form a story; when the article text reaches one of
+    them and it is a copy of a report in another story, the two stories become one."""
+    stage = FoldStage(SETTINGS)
+    ctx = StageContext()
+    with db.session() as s:
+        wire, daily, portal = source(s, "wire"), source(s, "daily"), source(s, "portal")
+        original = item(s, wire, "Lavrov and Araghchi discuss nuclear talks", BODY)
+        run_stages([stage], s, original, ctx)
+        teaser = item(s, daily, "Moscow hosts Tehran's top diplomat", "Read more.", hours=2)
+        run_stages([stage], s, teaser, ctx)
+        echo = item(s, portal, "Moscow hosts Tehran's top diplomat", "Read more.", hours=3)
+        run_stages([stage], s, echo, ctx)
+        assert echo.story_id == teaser.story_id != original.story_id
+        teaser_story = teaser.story_id
+    with db.session() as s:
+        row = s.get(Item, teaser.id)
+        assert row is not None
+        row.text = "MOSCOW (TASS) – " + BODY.rsplit("\n", 1)[0]
+        row.content_hash = None
+        row.revision += 1
+        run_stages([stage], s, row, ctx)
+    with db.session() as s:
+        stories = {
+            i: s.get(Item, i).story_id  # type: ignore[union-attr]
+            for i in (original.id, teaser.id, echo.id)
+        }
+    assert set(stories.values()) == {teaser_story}
+    assert ctx.stats["fold/merged"] == 1
