@@ -99,9 +99,17 @@ async def _collect(agen: Any) -> list[Any]:
     return [obj async for obj in agen]
 
 
-def test_an_entry_waits_for_no_page_its_text_comes_as_a_revision(db: Database) -> None:
+def _drain(agen: Any) -> list[Any]:
+    """Everything an async generator yields, run on a loop of its own in a fresh thread (a
+    browser test earlier in the same process may have left this thread's event loop running)."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _collect(agen)).result()
+
+
+def test_an_entry_waits_for_no_page_its_text_comes_as_a_revision(db: Database) -> None:
     from scrapy.http import HtmlResponse
     from sqlalchemy import select
     from twisted.internet.error import TimeoutError as TwistedTimeout
@@ -121,7 +129,7 @@ def test_an_entry_waits_for_no_page_its_text_comes_as_a_revision(db: Database) -
     job = spider.jobs[0]
     body = ARTICLE_HTML.format(n=1).encode()
     page = HtmlResponse(url=two.url, body=body, request=two, encoding="utf-8")
-    submit(collector, asyncio.run(_collect(spider.parse_article(page, job=job, fetch=fetch_two))))
+    submit(collector, _drain(spider.parse_article(page, job=job, fetch=fetch_two)))
     timeout = Failure(TwistedTimeout("took too long"))
     timeout.request = one  # type: ignore[attr-defined]
     submit(collector, list(spider.article_failed(timeout)))
