@@ -15,6 +15,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -54,19 +55,16 @@ def _no_connection_leaves_loopback() -> Iterator[None]:
         pytest.fail(f"tripwire: {len(hits)} connection(s) to a non-loopback address: {hits}")
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for this test session (dropped afterwards)."""
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(PG_SKIP)
+@contextmanager
+def scratch_postgres_database(base: str, prefix: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database beside ``base``'s; dropped afterwards, with any
+    connection still open to it."""
     admin = create_engine(normalise_url(base), isolation_level="AUTOCOMMIT")
-    name = f"monitor_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = normalise_url(base).rsplit("/", 1)[0] + "/" + name
     try:
-        yield url
+        yield normalise_url(base).rsplit("/", 1)[0] + "/" + name
     finally:
         with admin.connect() as conn:
             conn.execute(
@@ -78,6 +76,16 @@ def postgres_url() -> Iterator[str]:
             )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test session (dropped afterwards)."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(PG_SKIP)
+    with scratch_postgres_database(base, "monitor_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -13,11 +13,9 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from monitor.config import QueueSettings
-from monitor.db.engine import normalise_url
-from tests.conftest import PG_ENV, PG_SKIP
+from tests.conftest import PG_ENV, PG_SKIP, scratch_postgres_database
 
 REDIS_ENV = "MONITOR_TEST_REDIS_URL"
 REDIS_DEFAULT = "redis://127.0.0.1:6379/0"
@@ -29,23 +27,8 @@ def pg_url() -> Iterator[str]:
     base = os.environ.get(PG_ENV)
     if not base:
         pytest.skip(PG_SKIP)
-    admin = create_engine(normalise_url(base), isolation_level="AUTOCOMMIT")
-    name = f"monitor_scale_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield normalise_url(base).rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :n AND pid <> pg_backend_pid()"
-                ),
-                {"n": name},
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with scratch_postgres_database(base, "monitor_scale") as url:
+        yield url
 
 
 @pytest.fixture
