@@ -593,6 +593,13 @@ class QueueSettings(_Model):
     drain_s: float = Field(
         60.0, ge=0, description="On SIGTERM a worker's crawl gets this long to finish"
     )
+    max_deliveries: int = Field(
+        3,
+        ge=1,
+        le=100,
+        description="A source taken this many times without its crawl finishing (its crawl "
+        "process died each time) is set aside for a day; `monitor status` lists it",
+    )
 
     @field_validator("url")
     @classmethod

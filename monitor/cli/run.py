@@ -5,14 +5,19 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from monitor.cli.context import AppContext, pass_app
 from monitor.errors import ExitCode
 from monitor.logging_setup import log_as_service
+
+if TYPE_CHECKING:
+    from monitor.scheduler.status import FrontierStatus
 
 
 def _root_params() -> dict[str, object]:
@@ -98,6 +103,33 @@ def upkeep_cmd(app: AppContext, as_json: bool) -> None:
         app.console.print(f"note: {note}")
 
 
+def _print_frontier(out: Console, frontier: FrontierStatus) -> None:
+    if frontier.error:
+        out.print(f"Frontier: not reachable ({escape(frontier.error)})")
+        return
+    out.print(
+        f"Frontier: {frontier.waiting} source(s) waiting, {frontier.in_flight} being crawled, "
+        f"{frontier.workers} worker(s) registered"
+    )
+    if frontier.set_aside:
+        table = Table(
+            "source id", "source", "attempts", "set aside", "until", title="Set aside (crash)"
+        )
+        for a in frontier.set_aside:
+            table.add_row(
+                str(a["source_id"]),
+                escape(a["name"]),
+                str(a["deliveries"]),
+                _fmt(a["at"]),
+                _fmt(a["until"]),
+            )
+        out.print(table)
+        out.print(
+            "Their crawl process died at every attempt: see the workers' logs, fix or disable "
+            "the source, then `monitor worker --release SOURCE_ID`."
+        )
+
+
 @click.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @click.option(
@@ -139,6 +171,8 @@ def status_cmd(app: AppContext, as_json: bool, check: bool) -> None:
             last += f": {message}"
         table.add_row(job.job_id, job.schedule, _fmt(job.next_run), last, _fmt(job.last_started_at))
     out.print(table)
+    if status.frontier is not None:
+        _print_frontier(out, status.frontier)
     s = status.sources
     out.print(
         f"Sources: {s['enabled']} enabled ({s['ok']} ok, {s['failing']} failing, "

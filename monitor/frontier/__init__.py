@@ -7,6 +7,22 @@ once its outcome is committed to the archive. See :mod:`monitor.frontier.streams
 
 from __future__ import annotations
 
-from monitor.frontier.streams import Frontier, FrontierError, Taken, open_frontier
+from monitor.frontier.streams import (
+    Enqueued,
+    Frontier,
+    FrontierError,
+    FrontierStats,
+    SetAside,
+    Taken,
+    open_frontier,
+)
 
-__all__ = ["Frontier", "FrontierError", "Taken", "open_frontier"]
+__all__ = [
+    "Enqueued",
+    "Frontier",
+    "FrontierError",
+    "FrontierStats",
+    "SetAside",
+    "Taken",
+    "open_frontier",
+]

@@ -17,14 +17,24 @@ machine gone), then reads new ones (``XREADGROUP``). While it crawls, a worker r
 crawl is not taken over. :meth:`Frontier.done` acknowledges and deletes an entry once its source's
 outcome is committed to the archive; :meth:`Frontier.give_back` makes entries claimable at once
 (a worker stopping before it reached them).
+
+A source whose crawl keeps killing the crawl process (a poisonous page, a parser crash) would come
+back after every visibility timeout and take a worker down each time. Each entry's delivery count
+says how often a worker took it: :meth:`Frontier.take` sets an entry aside once it has been taken
+``queue.max_deliveries`` times without being acknowledged (acknowledged and deleted from the
+stream, recorded under ``PREFIX:set-aside:SOURCE_ID`` for :data:`SET_ASIDE_TTL_S`, during which
+the scheduler does not queue the source again). ``monitor status`` lists what is set aside;
+:meth:`Frontier.release` (``monitor worker --release``) clears it at once. A give-back (a worker
+draining on SIGTERM) does not count as a delivery.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from monitor.config import QueueSettings
@@ -37,13 +47,18 @@ log = logging.getLogger(__name__)
 
 GROUP = "workers"
 QUEUED_TTL_S = 86_400
+SET_ASIDE_TTL_S = 86_400
 
-# KEYS: queued marker, stream. ARGV: cycle, ttl, source id, source name.
+# KEYS: queued marker, stream, set-aside marker. ARGV: cycle, ttl, source id, source name.
+# Returns the new entry's id, 0 when the source is queued already, -1 when it is set aside.
 _ENQUEUE = """
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  return -1
+end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
   return redis.call('XADD', KEYS[2], '*', 'source_id', ARGV[3], 'name', ARGV[4], 'cycle', ARGV[1])
 end
-return false
+return 0
 """
 
 # KEYS: stream. ARGV: group, consumer, entry ids. Renews the entries this consumer still owns and
@@ -74,6 +89,7 @@ class Taken:
     name: str
     cycle: str
     reclaimed: bool = False  # taken over from a worker that stopped renewing it
+    deliveries: int = 1  # how often a worker took it (this time included)
 
     @property
     def queued_at(self) -> datetime:
@@ -82,10 +98,32 @@ class Taken:
 
 
 @dataclass(frozen=True, slots=True)
+class Enqueued:
+    """What one :meth:`Frontier.enqueue` did."""
+
+    added: int
+    already: int  # queued or in flight from an earlier cycle
+    set_aside: int  # set aside after killing crawl processes (not queued)
+
+
+@dataclass(frozen=True, slots=True)
+class SetAside:
+    """A source set aside: taken ``deliveries`` times, its crawl never finished."""
+
+    source_id: int
+    name: str
+    cycle: str
+    deliveries: int
+    at: datetime
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class FrontierStats:
     length: int  # entries in the stream (waiting and in flight)
     pending: int  # taken by a worker, not yet acknowledged
     consumers: int
+    set_aside: tuple[SetAside, ...] = ()
 
 
 def _text(value: Any) -> str:
@@ -108,6 +146,9 @@ class Frontier:
     def queued_key(self, source_id: int) -> str:
         return f"{self.settings.key_prefix}:queued:{source_id}"
 
+    def set_aside_key(self, source_id: int) -> str:
+        return f"{self.settings.key_prefix}:set-aside:{source_id}"
+
     def ensure_group(self) -> None:
         """Create the consumer group (and the stream) unless it exists; idempotent."""
         if self._group_ready:
@@ -123,21 +164,22 @@ class Frontier:
 
     # ------------------------------------------------------------------ the scheduler's side
 
-    def enqueue(self, cycle: str, sources: Iterable[tuple[int, str]]) -> tuple[int, int]:
-        """Queue each ``(source id, name)`` unless it is queued already; returns
-        ``(added, already queued)``."""
+    def enqueue(self, cycle: str, sources: Iterable[tuple[int, str]]) -> Enqueued:
+        """Queue each ``(source id, name)`` unless it is queued already or set aside."""
         self.ensure_group()
-        added = already = 0
+        added = already = set_aside = 0
         for source_id, name in sources:
             entry = self._enqueue(
-                keys=[self.queued_key(source_id), self.stream],
+                keys=[self.queued_key(source_id), self.stream, self.set_aside_key(source_id)],
                 args=[cycle, QUEUED_TTL_S, source_id, name],
             )
-            if entry:
+            if entry == -1:
+                set_aside += 1
+            elif entry:
                 added += 1
             else:
                 already += 1
-        return added, already
+        return Enqueued(added, already, set_aside)
 
     # ------------------------------------------------------------------ the worker's side
 
@@ -149,9 +191,16 @@ class Frontier:
         reply = self.client.xautoclaim(
             self.stream, GROUP, consumer, self.visibility_ms, start_id="0-0", count=count
         )
-        for entry_id, fields in reply[1]:
-            if fields:  # an entry deleted meanwhile comes back without fields
-                taken.append(self._taken(entry_id, fields, reclaimed=True))
+        reclaimed = [
+            self._taken(entry_id, fields, reclaimed=True)
+            for entry_id, fields in reply[1]
+            if fields  # an entry deleted meanwhile comes back without fields
+        ]
+        if reclaimed:
+            reclaimed = self._with_deliveries(reclaimed)
+            poisonous = [t for t in reclaimed if t.deliveries > self.settings.max_deliveries]
+            self._set_aside(poisonous)
+            taken = [t for t in reclaimed if t not in poisonous]
         if len(taken) < count:
             streams: Any = self.client.xreadgroup(
                 GROUP,
@@ -175,6 +224,75 @@ class Frontier:
             reclaimed=reclaimed,
         )
 
+    def _with_deliveries(self, taken: Sequence[Taken]) -> list[Taken]:
+        """``taken`` with each entry's delivery count (``XPENDING``)."""
+        pipe = self.client.pipeline(transaction=False)
+        for t in taken:
+            pipe.xpending_range(self.stream, GROUP, t.entry_id, t.entry_id, 1)
+        out = []
+        for t, rows in zip(taken, pipe.execute(), strict=True):
+            count = int(rows[0]["times_delivered"]) if rows else t.deliveries
+            out.append(replace(t, deliveries=count))
+        return out
+
+    def _set_aside(self, taken: Sequence[Taken]) -> None:
+        """Take the entries out of the stream and keep the sources out for a while."""
+        if not taken:
+            return
+        now = datetime.now(UTC)
+        pipe = self.client.pipeline(transaction=True)
+        for t in taken:
+            record = {
+                "name": t.name,
+                "cycle": t.cycle,
+                "deliveries": t.deliveries - 1,  # the take that found it over the limit: none
+                "at": now.isoformat(),
+            }
+            pipe.set(self.set_aside_key(t.source_id), json.dumps(record), ex=SET_ASIDE_TTL_S)
+            pipe.xack(self.stream, GROUP, t.entry_id)
+            pipe.xdel(self.stream, t.entry_id)
+            pipe.delete(self.queued_key(t.source_id))
+        pipe.execute()
+        for t in taken:
+            log.error(
+                "Source set aside source=%s source_id=%d cycle=%s: taken %d times, its crawl "
+                "process died each time; not queued again for %d h. Look at the workers' logs "
+                "for the crash, fix or disable the source, then `monitor worker --release %d`",
+                t.name,
+                t.source_id,
+                t.cycle,
+                t.deliveries - 1,
+                SET_ASIDE_TTL_S // 3600,
+                t.source_id,
+            )
+
+    def set_aside(self) -> list[SetAside]:
+        """The sources set aside now, by source id."""
+        out = []
+        for key in self.client.scan_iter(match=f"{self.settings.key_prefix}:set-aside:*"):
+            raw, ttl = self.client.get(key), self.client.ttl(key)
+            if raw is None:
+                continue
+            record = json.loads(raw)
+            at = datetime.fromisoformat(record["at"])
+            now = datetime.now(UTC)
+            out.append(
+                SetAside(
+                    source_id=int(_text(key).rsplit(":", 1)[1]),
+                    name=str(record.get("name", "")),
+                    cycle=str(record.get("cycle", "")),
+                    deliveries=int(record.get("deliveries", 0)),
+                    at=at,
+                    until=now + timedelta(seconds=max(int(ttl), 0)),
+                )
+            )
+        return sorted(out, key=lambda s: s.source_id)
+
+    def release(self, source_ids: Iterable[int]) -> int:
+        """Let set-aside sources be queued again at the next cycle; returns how many were."""
+        keys = [self.set_aside_key(i) for i in source_ids]
+        return int(self.client.delete(*keys)) if keys else 0
+
     def renew(self, consumer: str, taken: Sequence[Taken]) -> list[str]:
         """Reset the idle time of the entries ``consumer`` still owns; returns their ids."""
         if not taken:
@@ -197,15 +315,21 @@ class Frontier:
         """Make the entries claimable by any worker now (this one will not crawl them)."""
         if not taken:
             return
-        self.client.xclaim(
-            self.stream,
-            GROUP,
-            consumer,
-            0,
-            [t.entry_id for t in taken],
-            idle=self.visibility_ms + 1000,
-            justid=True,
-        )
+        by_count: dict[int, list[Any]] = {}
+        for t in taken:
+            by_count.setdefault(t.deliveries, []).append(t.entry_id)
+        for deliveries, ids in by_count.items():
+            # the next take counts again the delivery this worker did not use
+            self.client.xclaim(
+                self.stream,
+                GROUP,
+                consumer,
+                0,
+                ids,
+                idle=self.visibility_ms + 1000,
+                retrycount=max(deliveries - 1, 0),
+                justid=True,
+            )
 
     def leave(self, consumer: str) -> None:
         """Remove the consumer from the group when it holds no entry (a clean stop)."""
@@ -222,6 +346,7 @@ class Frontier:
             length=int(self.client.xlen(self.stream)),
             pending=int(summary["pending"]),
             consumers=consumers,
+            set_aside=tuple(self.set_aside()),
         )
 
 

@@ -303,8 +303,13 @@ class JobRunner:
                 due = [
                     (src.id, src.name) for src, _ in select_sources(session, due_only=True, now=now)
                 ]
-            added, already = self.frontier().enqueue(cycle, due)
-            detail.update(due=len(due), queued=added, already_queued=already)
+            queued = self.frontier().enqueue(cycle, due)
+            detail.update(
+                due=len(due),
+                queued=queued.added,
+                already_queued=queued.already,
+                set_aside=queued.set_aside,
+            )
         except Exception as exc:  # Redis or the archive away: try again next time
             self._frontier = None
             status = "failed"
@@ -313,13 +318,14 @@ class JobRunner:
         with self.db.session() as session:
             q.finish_job_run(session, run_id, status, self.clock(), detail)
         log.info(
-            "Job end job=%s run=%d status=%s due=%s queued=%s already_queued=%s",
+            "Job end job=%s run=%d status=%s due=%s queued=%s already_queued=%s set_aside=%s",
             CRAWL_JOB,
             run_id,
             status,
             detail.get("due"),
             detail.get("queued"),
             detail.get("already_queued"),
+            detail.get("set_aside"),
         )
         return detail
 

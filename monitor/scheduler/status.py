@@ -43,12 +43,24 @@ class RecipientStatus:
 
 
 @dataclass
+class FrontierStatus:
+    """The shared frontier (``queue.url``): what waits, what is in flight, what is set aside."""
+
+    waiting: int = 0
+    in_flight: int = 0
+    workers: int = 0
+    set_aside: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None  # Redis could not be reached
+
+
+@dataclass
 class Status:
     now: datetime
     daemon: dict[str, Any] | None
     jobs: list[JobStatus]
     sources: dict[str, int]
     recipients: list[RecipientStatus]
+    frontier: FrontierStatus | None = None
 
     def as_dict(self) -> dict[str, Any]:
         def conv(value: Any) -> Any:
@@ -131,7 +143,34 @@ def collect_status(config: AppConfig, db: Database, now: datetime) -> Status:
         _last(upkeep, latest.get(UPKEEP_JOB))
         jobs.append(upkeep)
         health = HealthCounts.of(source_health(session), now)
-    return Status(now=now, daemon=daemon, jobs=jobs, sources=asdict(health), recipients=recipients)
+    return Status(
+        now=now,
+        daemon=daemon,
+        jobs=jobs,
+        sources=asdict(health),
+        recipients=recipients,
+        frontier=frontier_status(config) if config.settings.queue.enabled else None,
+    )
+
+
+def frontier_status(config: AppConfig) -> FrontierStatus:
+    """Read the frontier; a Redis that cannot be reached is reported, not raised."""
+    from monitor.frontier import FrontierError, open_frontier
+
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:  # pragma: no cover - the queue extra is not installed
+        return FrontierStatus(error="the Redis client is not installed")
+    try:
+        stats = open_frontier(config.settings.queue).stats()
+    except (FrontierError, RedisError) as exc:
+        return FrontierStatus(error=str(exc))
+    return FrontierStatus(
+        waiting=stats.length - stats.pending,
+        in_flight=stats.pending,
+        workers=stats.consumers,
+        set_aside=[asdict(a) for a in stats.set_aside],
+    )
 
 
 def _host() -> str:

@@ -13,6 +13,10 @@ Any number of workers, on any number of machines, share one frontier (Redis, ``q
 4. acknowledge each source whose outcome the child committed; give back at once the sources it
    never reached (stopped early).
 
+A source taken again after a crawl that never finished is crawled alone (the others of its take
+are given back), so a source that kills the crawl process is the only one set aside after
+``queue.max_deliveries`` attempts (:mod:`monitor.frontier.streams`).
+
 A worker killed with SIGKILL stops renewing: its entries return to the other workers after the
 visibility timeout, and its crawl child dies with it (``PR_SET_PDEATHSIG``); the next crawl run
 recorded on the archive closes the dead run (:mod:`monitor.db.crawl_guard`). A child that dies on
@@ -220,6 +224,7 @@ class Worker:
                     continue
                 if taken:
                     try:
+                        taken = self.isolate_suspect(taken)
                         self.crawl(taken)
                     except RedisError as exc:  # the entries return after the visibility timeout
                         log.warning("Frontier not reachable to settle a batch error=%s", exc)
@@ -242,6 +247,26 @@ class Worker:
         return 0
 
     # ------------------------------------------------------------------ one batch
+
+    def isolate_suspect(self, taken: Sequence[Taken]) -> list[Taken]:
+        """An entry taken before whose crawl never finished may be what killed that crawl: crawl
+        it alone, so that only it is set aside if it kills the crawl again (the frontier sets
+        an entry aside after ``queue.max_deliveries``), and give the others back at once."""
+        suspects = [t for t in taken if t.reclaimed and t.deliveries >= 2]
+        if not suspects:
+            return list(taken)
+        alone = suspects[0]
+        others = [t for t in taken if t is not alone]
+        self.frontier.give_back(self.consumer, others)
+        log.warning(
+            "Crawling alone a source whose crawl did not finish before source=%s source_id=%d "
+            "deliveries=%d; gave back %d others",
+            alone.name,
+            alone.source_id,
+            alone.deliveries,
+            len(others),
+        )
+        return [alone]
 
     def crawled_meanwhile(self, taken: Sequence[Taken]) -> list[Taken]:
         """The entries whose source was fetched after it was queued (by a worker killed before
