@@ -93,6 +93,19 @@ def _config_mtimes(config: AppConfig) -> dict[str, float]:
     return out
 
 
+def restart_reason(old: AppConfig, new: AppConfig) -> str | None:
+    """Why ``new`` cannot be applied by a reload (None: it can). The leader lock is taken at
+    start in the archive the daemon started with: turning the queue on, or moving a queueing
+    scheduler to another archive, would leave it queueing without being the elected leader."""
+    if not new.settings.queue.enabled:
+        return None
+    if not old.settings.queue.enabled:
+        return "queue.url was set: this scheduler crawled by itself and is not an elected leader"
+    if new.database_url != old.database_url:
+        return "database_url changed: the leader lock is held in the old archive"
+    return None
+
+
 class Daemon:
     """Owns the scheduler, the job runner and the signal-driven main loop."""
 
@@ -252,6 +265,15 @@ class Daemon:
                 parse_schedule(recipient.schedule)
         except (MonitorError, ValueError) as exc:
             log.error("Configuration reload failed; keeping the old one: %s", exc)
+            self._mtimes = _config_mtimes(self.config)
+            return False
+        needs_restart = restart_reason(self.config, new)
+        if needs_restart:
+            log.error(
+                "Configuration reload refused; keeping the old one: %s. Restart `monitor run` "
+                "to apply it (a standby takes over meanwhile, if one runs)",
+                needs_restart,
+            )
             self._mtimes = _config_mtimes(self.config)
             return False
         db = self.runner.db
