@@ -76,19 +76,18 @@ def uris_resolve_to_themselves(
 ) -> bool:
     """Whether every URI read from the parse (the channel link; each entry's link, alternate
     ``href``\\ s and, when ``ids``, GUID) resolves to itself against ``base``."""
-    if "link" in channel and not resolves_to_itself(str(channel["link"]), base):
-        return False
-    keys = ("link", "id") if ids else ("link",)
+    uris: set[str] = set()  # an entry's link is mostly its alternate href too: each once
+    if "link" in channel:
+        uris.add(str(channel["link"]))
     for entry in entries:
-        for key in keys:
-            if key in entry and not resolves_to_itself(str(entry[key]), base):
-                return False
+        if "link" in entry:
+            uris.add(str(entry["link"]))
+        if ids and "id" in entry:
+            uris.add(str(entry["id"]))
         for link in entry.get("links") or ():
-            if link.get("rel", "alternate") != "alternate" or "href" not in link:
-                continue
-            if not resolves_to_itself(str(link["href"]), base):
-                return False
-    return True
+            if link.get("rel", "alternate") == "alternate" and "href" in link:
+                uris.add(str(link["href"]))
+    return all(resolves_to_itself(uri, base) for uri in uris)
 
 
 def markup_may_show_uris(channel: Any, entries: Iterable[Any], *, typed: bool) -> bool:
