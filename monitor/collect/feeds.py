@@ -1,9 +1,12 @@
-"""Feed parsing: RSS 0.9x/1.0/2.0 and Atom bytes → :class:`ParsedFeed`. feedparser stays in here.
+"""Feed parsing: RSS 0.9x/1.0/2.0 and Atom bytes → :class:`ParsedFeed`. feedparser stays in here
+(and in :mod:`monitor.collect.feed_base`, which knows how it resolves URIs).
 
 Steps: refuse DTD/entity declarations (:mod:`monitor.collect.xmlsafety`); decode the bytes with
 :func:`monitor.collect.charset.decode_bytes` (declared charsets are often wrong); hand feedparser
-UTF-8 with the original URL as ``content-location`` so relative links resolve; then turn every
-entry into a :class:`FeedEntry` (plain text, absolute http(s) URL, UTC date with a quality flag).
+UTF-8, first without the feed URL, and again with it as ``content-location`` (so that relative
+links resolve) unless :mod:`monitor.collect.feed_base` finds that it cannot change what we read
+(the quicker parse then reads the same); then turn every entry into a :class:`FeedEntry` (plain
+text, absolute http(s) URL, UTC date with a quality flag).
 
 Text: a title is text unless the feed says it is HTML (Atom ``type="html"``/``"xhtml"``; RSS
 says nothing, so a title reads as HTML only when it looks like markup, see
