@@ -9,7 +9,8 @@ parses again with it unless all of this holds (then the two parses give the same
 
 - the document declares no base of its own (:func:`declares_base`: no ``base`` attribute,
   ``xml:base`` included) and the feed URL is its own base (feedparser's join of it with itself
-  gives it back) — :func:`base_may_matter` checks both, before parsing;
+  gives it back) — :func:`base_may_matter` checks both before parsing (and, to spare a parse
+  that would be wasted, whether a link or GUID is written relative);
 - every URI that we read resolves to itself (:func:`uris_resolve_to_themselves`: the channel
   link, each entry's link, alternate ``href``\\ s and GUID), with neither ``&`` nor ``;`` before
   its query (feedparser rewrites ``&amp;`` and ``&name;`` in a link *after* resolving it, and
@@ -30,6 +31,10 @@ from typing import Any
 from feedparser.urls import _urljoin, make_safe_absolute_uri
 
 _BASE_ATTRIBUTE = re.compile(rb"base\s*=", re.I)
+# a link or permalink GUID written relative: the base will matter, so it is given at once
+_RELATIVE_LINK = re.compile(
+    rb"<(?:link|guid)>\s*(?!https?://)[^<\s]|<link\s[^>]*?href\s*=\s*[\"'](?!https?://)", re.I
+)
 _URI_ELEMENT = re.compile(r"<(?:script|iframe|object)", re.I)
 _BEFORE_QUERY = re.compile(r"^[^?#]*")
 # a GUID (or Atom id) start tag, and the one form of it that says it is not a permalink
@@ -46,8 +51,9 @@ def declares_base(document: bytes) -> bool:
 
 
 def base_may_matter(document: bytes, feed_url: str) -> bool:
-    """Before parsing: whether the base can differ from the feed URL inside the document."""
-    if declares_base(document):
+    """Before parsing: whether the base can differ from the feed URL inside the document, or
+    will matter anyway (a link written relative: parsing without the base would be wasted)."""
+    if declares_base(document) or _RELATIVE_LINK.search(document):
         return True
     return bool(feed_url) and (make_safe_absolute_uri(feed_url, feed_url) or feed_url) != feed_url
 

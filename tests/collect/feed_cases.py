@@ -196,6 +196,15 @@ def feed_cases() -> list[FeedCase]:
             "application/atom+xml",
         ),
         FeedCase(
+            "atom relative id behind an absolute link",
+            _u(_atom(_entry('<link href="http://news.example/abs"/>', id_="7"))),
+            "application/atom+xml",
+        ),
+        FeedCase(
+            "permalink guid written relative, said so",
+            _u(_rss(_item(extra='<guid isPermaLink="true">id-8</guid>'))),
+        ),
+        FeedCase(
             "atom xml:base",
             _u(
                 _atom(

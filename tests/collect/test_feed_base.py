@@ -67,16 +67,29 @@ def test_a_feed_of_absolute_links_is_parsed_once_without_its_base(
         assert runs == [False], name
 
 
-def test_a_relative_link_or_a_document_base_parses_with_the_base(
+def test_a_feed_that_may_read_otherwise_is_parsed_again_with_its_base(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     runs = parses(monkeypatch)
     plain = {c.name: c for c in CASES}
-    for name in ("relative links", "atom relative hrefs and ids"):
+    for name in ("ampersands in links", "CDATA and HTML descriptions", "HTML in titles"):
         runs.clear()
         outcome(plain[name])
         assert runs == [False, True], name
-    for name in ("atom xml:base", "base attribute on an item"):
+
+
+def test_a_relative_link_or_a_document_base_parses_with_the_base_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    runs = parses(monkeypatch)
+    plain = {c.name: c for c in CASES}
+    for name in (
+        "relative links",
+        "atom relative hrefs and ids",
+        "guid only, permalink by default",
+        "atom xml:base",
+        "base attribute on an item",
+    ):
         runs.clear()
         outcome(plain[name])
         assert runs == [True], name
