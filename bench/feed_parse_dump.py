@@ -102,7 +102,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--code", default=str(ROOT), help="checkout whose monitor/ is imported")
     parser.add_argument("--feeds", type=int, default=40, help="generated feeds of feed_ingest")
-    parser.add_argument("--eval-dir", default=str(ROOT.parent.parent / "shared" / "eval"))
+    evals = [p / "shared" / "eval" for p in (ROOT.parent, ROOT.parent.parent)]
+    parser.add_argument(
+        "--eval-dir",
+        default=str(next((p for p in evals if p.is_dir()), evals[0])),
+        help="the shared evaluation's folder (its replay.py serves the feeds)",
+    )
     parser.add_argument("--recorded", action="append", default=[], help="pickle of calls")
     args = parser.parse_args()
     sys.path[:0] = [str(Path(args.code).resolve()), str(ROOT)]
@@ -111,7 +116,7 @@ def main() -> int:
         line = {"feed": name, **outcome(body, kwargs)}
         print(json.dumps(line, ensure_ascii=False, sort_keys=True, default=str))
         count += 1
-    print(f"{count} feeds", file=sys.stderr)
+    print(f"{count} feeds (evaluation feeds from {args.eval_dir})", file=sys.stderr)
     return 0
 
 
