@@ -6,7 +6,8 @@ Reading bytes (pure):
 
 - :mod:`~monitor.collect.records` — the value objects passed between the steps;
 - :mod:`~monitor.collect.feeds`, :mod:`~monitor.collect.sitemaps`,
-  :mod:`~monitor.collect.listings` — a feed, sitemap or listing page's bytes → entries;
+  :mod:`~monitor.collect.listings` — a feed, sitemap or listing page's bytes → entries
+  (:mod:`~monitor.collect.feed_base`: when a feed can be parsed without its base URI);
 - :mod:`~monitor.collect.charset`, :mod:`~monitor.collect.text`, :mod:`~monitor.collect.dates`,
   :mod:`~monitor.collect.xmlsafety` — what the parsers share;
 - :mod:`~monitor.collect.extract` — an article page → its text, title, author and date;

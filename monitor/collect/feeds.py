@@ -1,9 +1,12 @@
-"""Feed parsing: RSS 0.9x/1.0/2.0 and Atom bytes → :class:`ParsedFeed`. feedparser stays in here.
+"""Feed parsing: RSS 0.9x/1.0/2.0 and Atom bytes → :class:`ParsedFeed`. feedparser stays in here
+(and in :mod:`monitor.collect.feed_base`, which knows how it resolves URIs).
 
 Steps: refuse DTD/entity declarations (:mod:`monitor.collect.xmlsafety`); decode the bytes with
 :func:`monitor.collect.charset.decode_bytes` (declared charsets are often wrong); hand feedparser
-UTF-8 with the original URL as ``content-location`` so relative links resolve; then turn every
-entry into a :class:`FeedEntry` (plain text, absolute http(s) URL, UTC date with a quality flag).
+UTF-8, first without the feed URL, and again with it as ``content-location`` (so that relative
+links resolve) unless :mod:`monitor.collect.feed_base` finds that it cannot change what we read
+(the quicker parse then reads the same); then turn every entry into a :class:`FeedEntry` (plain
+text, absolute http(s) URL, UTC date with a quality flag).
 
 Text: a title is text unless the feed says it is HTML (Atom ``type="html"``/``"xhtml"``; RSS
 says nothing, so a title reads as HTML only when it looks like markup, see
@@ -36,6 +39,12 @@ import feedparser
 
 from monitor.collect.charset import decode_bytes
 from monitor.collect.dates import DateContext, judge_date, unread_date_text
+from monitor.collect.feed_base import (
+    base_may_matter,
+    ids_may_resolve,
+    markup_may_show_uris,
+    uris_resolve_to_themselves,
+)
 from monitor.collect.records import FeedEntry, ParsedFeed
 from monitor.collect.text import Converted, clean_line, clean_text, convert_html, title_text
 from monitor.collect.xmlsafety import check_xml_safe
@@ -101,14 +110,62 @@ def parse_feed(
             "site to find its feed, or kind: listing"
         )
     text = drop_bad_char_refs(text)
+    if codec not in ("utf-8", "ascii"):
+        log.debug("Feed decoded url=%s codec=%s", feed_url, codec)
     utf8 = _XML_DECL_ENCODING.sub(r"\1", text, count=1).encode("utf-8", "replace")
-    headers = {"content-location": feed_url, "content-type": "application/xml; charset=utf-8"}
+    # without its base URI feedparser parses faster; parse again with it when it could matter
+    with_base = base_may_matter(utf8, feed_url)
+    parsed = _feedparser(utf8, feed_url=feed_url, with_base=with_base)
+    if not with_base and _base_may_show(parsed, utf8, feed_url=feed_url, max_entries=max_entries):
+        with_base = True
+        parsed = _feedparser(utf8, feed_url=feed_url, with_base=True)
+
+    def read(parsed: Any) -> tuple[ParsedFeed, bool]:
+        return _read(parsed, feed_url=feed_url, max_entries=max_entries, now=now, dates=dates)
+
+    feed, markup_warned = read(parsed)
+    if markup_warned and not with_base:  # a warning quotes the markup, URI attributes and all
+        feed, _ = read(_feedparser(utf8, feed_url=feed_url, with_base=True))
+    return feed
+
+
+def _feedparser(utf8: bytes, *, feed_url: str, with_base: bool) -> Any:
+    """feedparser's reading of UTF-8 feed bytes, relative URIs resolved against ``feed_url``
+    when ``with_base`` (see :mod:`monitor.collect.feed_base`)."""
+    headers = {"content-type": "application/xml; charset=utf-8"}
+    if with_base:
+        headers["content-location"] = feed_url
     try:
-        parsed: Any = feedparser.parse(utf8, response_headers=headers, sanitize_html=False)
+        return feedparser.parse(utf8, response_headers=headers, sanitize_html=False)
     except Exception as exc:  # feedparser raises odd errors on odd character references
         raise FeedParseError(
             f"feeds: {feed_url} could not be parsed: {type(exc).__name__}: {exc}"
         ) from None
+
+
+def _is_typed(parsed: Any) -> bool:
+    return str(parsed.get("version") or "").startswith("atom")
+
+
+def _base_may_show(parsed: Any, document: bytes, *, feed_url: str, max_entries: int) -> bool:
+    """Whether a parse without the base URI may read differently from one with it."""
+    channel = parsed.get("feed") or {}
+    entries = list(parsed.get("entries") or [])[:max_entries]
+    ids = ids_may_resolve(document)
+    if not uris_resolve_to_themselves(channel, entries, feed_url, ids=ids):
+        return True
+    return markup_may_show_uris(channel, entries, typed=_is_typed(parsed))
+
+
+def _read(
+    parsed: Any,
+    *,
+    feed_url: str,
+    max_entries: int,
+    now: datetime | None,
+    dates: DateContext | None,
+) -> tuple[ParsedFeed, bool]:
+    """The feed that feedparser read; and whether markup gave no text somewhere."""
     warnings: list[str] = []
     entries_raw = list(parsed.get("entries") or [])
     if parsed.get("bozo"):
@@ -122,7 +179,7 @@ def parse_feed(
         warnings.append("feed has no entries")
     channel = parsed.get("feed") or {}
     base = str(channel.get("link") or feed_url)
-    typed = str(parsed.get("version") or "").startswith("atom")
+    typed = _is_typed(parsed)
     notes = _Notes()
     entries: list[FeedEntry] = []
     with py_warnings.catch_warnings():
@@ -144,17 +201,16 @@ def parse_feed(
                 continue
             if entry is not None:
                 entries.append(entry)
-    if codec not in ("utf-8", "ascii"):
-        log.debug("Feed decoded url=%s codec=%s", feed_url, codec)
     title = _title(channel.get("title"), channel.get("title_detail"), typed=typed)
     notes.text("feed title", title)
-    return ParsedFeed(
+    feed = ParsedFeed(
         title=title.text[:MAX_TITLE],
         entries=entries,
         warnings=warnings + notes.lines(),
         link=str(channel.get("link") or ""),
         language=clean_line(str(channel.get("language") or ""))[:35],
     )
+    return feed, notes.markup_count > 0
 
 
 class _Notes:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from html import unescape
 from html.entities import html5
 from html.parser import HTMLParser
 
@@ -36,6 +37,10 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _SPACES = re.compile(r" [ \t\r\f\v\u00a0]+|[\t\r\f\v\u00a0][ \t\r\f\v\u00a0]*")
 _BLANKS = re.compile(r"\n\s*\n+")
 _HTML_SPACE = re.compile(r" [ \t\n\r\f]+|[\t\n\r\f][ \t\n\r\f]*")
+# what each of the two patterns above needs to match at all (text without any is left as it is,
+# and looking for them is quicker than a search that finds nothing)
+_SPACES_NEED = ("  ", "\t", "\r", "\f", "\v", "\u00a0")
+_HTML_SPACE_NEED = ("  ", "\t", "\n", "\r", "\f")
 _PUNCT_START = re.compile(r"^[,.;:!?)\]}»”’]")
 _ENDS_WITH_STOP = re.compile(r"[,.;:!?]\s*$")
 
@@ -106,6 +111,9 @@ _TITLE_MARKUP = frozenset(
 _CLOSE_TAG = re.compile(r"</[A-Za-z][A-Za-z0-9]*\s*>")
 _CHAR_REF = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)")
+# a tag without attributes, in lower case (``<p>``, ``</p>``, ``<br>``): most feed HTML has no other
+_BARE_TAG = re.compile(r"<(/?)([a-z][a-z0-9]*)>")
+_CDATA_CONTENT = frozenset({"script", "style"})  # HTMLParser reads their content as text
 # boundary strengths between pieces of text
 _NONE, _CELL_GAP, _LINE_GAP, _ITEM_GAP, _PARA_GAP = 0, 1, 2, 3, 4
 
@@ -119,9 +127,12 @@ def clean_line(text: str) -> str:
 def clean_text(text: str) -> str:
     """Plain text with paragraphs: control characters removed, spaces collapsed per line."""
     text = _CONTROL.sub("", text).replace("\r\n", "\n")
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    if any(need in text for need in _SPACES_NEED):
+        lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    else:
+        lines = [line.strip() for line in text.split("\n")]
     joined = "\n".join(lines)
-    return _BLANKS.sub("\n\n", joined).strip()
+    return _BLANKS.sub("\n\n", joined).strip() if "\n" in joined else joined.strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +250,7 @@ class _TextBuilder(HTMLParser):
         self.gap = max(self.gap, strength)
 
     def _text(self, data: str, *, raw: bool = False) -> None:
-        if not raw and not self.pre:
+        if not raw and not self.pre and any(need in data for need in _HTML_SPACE_NEED):
             data = _HTML_SPACE.sub(" ", data)
         if not data:
             return
@@ -291,7 +302,8 @@ def convert_html(markup: str, *, single_line: bool = False) -> Converted:
     if not markup.strip():
         return Converted("")
     builder = _TextBuilder(single_line=single_line)
-    builder.feed(markup)
+    if not _feed_bare_tags(builder, markup):
+        builder.feed(markup)
     raw = builder.result()
     text = clean_line(raw) if single_line else clean_text(raw)
     if text:
@@ -299,6 +311,31 @@ def convert_html(markup: str, *, single_line: bool = False) -> Converted:
     return Converted(
         "", "markup gave no text (only scripts, styles or empty elements): " + _excerpt(markup)
     )
+
+
+def _feed_bare_tags(builder: _TextBuilder, markup: str) -> bool:
+    """Hand ``builder`` the events of markup made of text and bare tags only (every ``<``
+    starts one, none is a dropped or script-like element), as :class:`HTMLParser` would: each
+    run of text between two tags, its references resolved, then the tag. False, and nothing
+    handed, for any other markup (HTMLParser reads that)."""
+    tags = list(_BARE_TAG.finditer(markup))
+    if len(tags) != markup.count("<"):
+        return False
+    if any(tag.group(2) in DROP or tag.group(2) in _CDATA_CONTENT for tag in tags):
+        return False
+    pos = 0
+    for tag in tags:
+        start = tag.start()
+        if start > pos:
+            builder.handle_data(unescape(markup[pos:start]))
+        if tag.group(1):
+            builder.handle_endtag(tag.group(2))
+        else:
+            builder.handle_starttag(tag.group(2), [])
+        pos = tag.end()
+    if pos < len(markup):
+        builder.handle_data(unescape(markup[pos:]))
+    return True
 
 
 def looks_like_markup(text: str) -> bool:
