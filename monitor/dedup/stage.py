@@ -48,7 +48,6 @@ from monitor.dedup.match import (
     make_doc,
     shared_shingles,
 )
-from monitor.dedup.minhash import MinHasher, to_bytes
 from monitor.dedup.vocabulary import CopyVocabulary
 from monitor.dedup.window import WindowIndex
 from monitor.identity import content_fingerprint
@@ -107,14 +106,12 @@ class FoldStage:
     def __init__(
         self,
         settings: DedupSettings,
-        hasher: MinHasher | None = None,
         *,
         vocabulary: CopyVocabulary | None = None,
     ) -> None:
         """``vocabulary``: from the topic and outlets (default: the shipped outlets, no topic)."""
         self.settings = settings
         self.vocabulary = vocabulary or CopyVocabulary(shipped_outlets())
-        self.hasher = hasher or MinHasher(settings.num_perm, settings.lsh_rows)
         self._cannot_link: dict[int, set[int]] | None = None
         # prepared folded items of the matching window, with their candidate keys
         self.window = WindowIndex()
@@ -264,20 +261,21 @@ class FoldStage:
     # ------------------------------------------------------------------ matching
 
     def _signature(self, session: Session, doc: Doc, *, fresh: bool = False) -> None:
-        """Record the item as indexed for matching: its MinHash (text shingles, or title words
-        and word pairs for a short item) and matching time. ``fresh``: nothing recorded yet."""
+        """Record the item as indexed for matching: what it is matched by (text shingles, or
+        title words and word pairs for a short item), how many, and its matching time (the
+        window is read by it). ``fresh``: nothing recorded yet. Matching reads the prepared items
+        of the window, never a MinHash: none is computed (the column holds an empty value)."""
         if doc.informative:
             kind, grams = "text", doc.body.shingles
         else:
             words = doc.title_norm.split()
             grams = frozenset(words) | {f"{a} {b}" for a, b in itertools.pairwise(words)}
             kind = "title"
-        sig = self.hasher.signature(sorted(grams))
         db.save_signature(
             session,
             item_id=doc.item_id,
             kind=kind,
-            minhash=to_bytes(sig),
+            minhash=b"",
             shingles=len(grams),
             time=doc.time,
             bands=(),
