@@ -76,11 +76,16 @@ def doc_from_row(row: db.FoldRow, settings: DedupSettings, vocabulary: CopyVocab
     )
 
 
-def own_row(session: Session, item: Item) -> db.FoldRow:
+def own_row(
+    session: Session, item: Item, judged: tuple[int, list[tuple[str, str]]] | None = None
+) -> db.FoldRow:
     """The item's :class:`~monitor.db.stories.FoldRow` from the session's (flushed) copy: what
     ``load_fold_rows`` would read back; its tags are read as (kind, value) pairs only, unless
-    they are loaded already."""
-    if "tags" in inspect(item).unloaded:
+    they are loaded already or ``judged`` gives them (the judge's (item id, tags) for this item:
+    what it just stored)."""
+    if judged is not None and judged[0] == item.id:
+        pairs = judged[1]
+    elif "tags" in inspect(item).unloaded:
         pairs = db.tag_pairs(session, item.id)
     else:
         pairs = [(t.kind, t.value) for t in item.tags]
@@ -181,7 +186,7 @@ class FoldStage:
         return True
 
     def _fold(self, session: Session, item: Item, ctx: StageContext, *, refresh: bool) -> None:
-        doc = doc_from_row(own_row(session, item), self.settings, self.vocabulary)
+        doc = doc_from_row(own_row(session, item, ctx.judged_tags), self.settings, self.vocabulary)
         if item.content_hash is None:
             item.content_hash = content_fingerprint(
                 item.title, doc.body.body, self.vocabulary.outlets
