@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from monitor.config import DedupSettings, shipped_outlets
 from monitor.db import stories as db
 from monitor.db.models import Item, Story
+from monitor.dedup import heap
 from monitor.dedup.match import (
     Doc,
     Evidence,
@@ -151,6 +152,7 @@ class FoldStage:
             for d in self._fetch(session, fresh):
                 self.window.add(d)
         self.window.trim(doc.time - window, doc.time + window)
+        held = len(self.window)
         self.window.load(
             doc.time - window,
             doc.time + window,
@@ -158,6 +160,8 @@ class FoldStage:
                 session, [i for i in db.folded_between(session, lo, hi) if i not in self.window]
             ),
         )
+        if len(self.window) - held >= heap.SETTLE_AFTER:
+            heap.settle()  # the loaded items stay out of later collections
 
     # ------------------------------------------------------------------ entry point
 
