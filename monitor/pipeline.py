@@ -25,6 +25,9 @@ from monitor.db.models import Item
 class StageContext:
     run_id: int | None = None
     stats: Counter[str] = field(default_factory=Counter)
+    # the (kind, value) tags the judge stored for the item it judged last, as (item id, tags):
+    # the fold, which runs next on that item, need not read them back
+    judged_tags: tuple[int, list[tuple[str, str]]] | None = None
 
 
 class ItemStage(Protocol):

@@ -324,7 +324,9 @@ class ItemTag(Base):
 
 
 class DedupSignature(Base):
-    """The near-duplicate fingerprint of an item, kept so the index can be rebuilt from the store."""
+    """An item indexed for matching: its kind (text or title), how many shingles it is matched by,
+    and its matching time (the fold's window is read by it). ``minhash`` is empty for items folded
+    since matching reads prepared items only (older archives may hold a MinHash here, unread)."""
 
     __tablename__ = "dedup_signatures"
 

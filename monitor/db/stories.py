@@ -497,15 +497,20 @@ def story_lead_id(session: Session, story_id: int) -> int | None:
     return None if lead is None else int(lead)
 
 
-_MEMBERS = select(
-    Item.id,
-    Item.source_id,
-    Item.story_role,
-    Item.title,
-    Item.published_at,
-    Item.date_quality,
-    Item.first_seen_at,
-).where(Item.story_id == bindparam("story_id"))
+_MEMBERS = (
+    select(
+        Item.id,
+        Item.source_id,
+        Item.story_role,
+        Item.title,
+        Item.published_at,
+        Item.date_quality,
+        Item.first_seen_at,
+        Story.lead_item_id,
+    )
+    .join(Story, Story.id == Item.story_id)
+    .where(Item.story_id == bindparam("story_id"))
+)
 _STORY_EXISTS = select(Story.id, Story.lead_item_id).where(Story.id == bindparam("story_id"))
 _UPDATE_STORY = update(Story).where(Story.id == bindparam("story_id"))  # SET: the parameters
 _DELETE_STORY = delete(Story).where(Story.id == bindparam("story_id"))
@@ -517,20 +522,15 @@ def refresh_story(session: Session, story_id: int) -> None:
     Written with one UPDATE; a copy of the story the session holds is kept in step."""
     session.flush()
     story = session.identity_map.get(identity_key(Story, story_id))
-    if story is not None:
-        lead_id = story.lead_item_id
-    else:
-        row = _run(session, _STORY_EXISTS, {"story_id": story_id}).first()
-        if row is None:
-            return
-        lead_id = row.lead_item_id
     members = _run(session, _MEMBERS, {"story_id": story_id}).all()
     if not members:
         if story is not None:
             session.delete(story)
-        else:
+        elif _run(session, _STORY_EXISTS, {"story_id": story_id}).first() is not None:
             _run(session, _DELETE_STORY, {"story_id": story_id})
         return
+    # the members' rows carry their story's lead (read with them: one statement)
+    lead_id = story.lead_item_id if story is not None else members[0].lead_item_id
     lead = next((m for m in members if m.id == lead_id), None)
     if lead is None:
         lead = next((m for m in members if m.story_role == "lead"), min(members, key=item_time))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from functools import lru_cache
+from itertools import repeat
 
 from monitor.textnorm import fold
 
@@ -198,8 +199,7 @@ def names(text: str, language: str | None) -> frozenset[str]:
     English and Russian: capitalised words (Russian case endings stripped first). Persian: every
     word, since the script has no capitals; a Persian "name" only counts when it meets a name of
     the other item."""
-    persian = language == "fa"
-    out = {_name_key(word, persian) for word in _WORD.findall(text)}
+    out = set(map(_name_key, _WORD.findall(text), repeat(language == "fa")))
     out.discard("")
     return frozenset(out)
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from monitor.config import DedupSettings
@@ -305,11 +305,9 @@ def _name_weight(new: Doc, old: Doc, stats: WindowStats | None) -> tuple[float, 
     """The summed rarity of the shared names that are not common in the window (a capital or a
     much-quoted leader in most items tells no event apart), and the rarest of them."""
     # a figure's or entity's name is counted once, as the tag
-    tagged = {
-        anchors.skeleton(fold(word))
-        for tag in (new.figures & old.figures) | (new.entities & old.entities)
-        for word in tag.split()
-    }
+    tagged = frozenset().union(
+        *map(_tag_skeletons, (new.figures & old.figures) | (new.entities & old.entities))
+    )
     shared = sorted((new.names & old.names) - tagged)
     weights = [rarity(stats.names if stats else None, n) for n in shared]
     total = sum(w for w in weights if w >= MIN_NAME_RARITY)
@@ -317,6 +315,12 @@ def _name_weight(new: Doc, old: Doc, stats: WindowStats | None) -> tuple[float, 
         # every Persian word is a possible name, and the stems already compare the words
         total *= PERSIAN_NAME_WEIGHT
     return total, [n for n, w in zip(shared, weights, strict=True) if w >= 0.5]
+
+
+@lru_cache(maxsize=10_000)
+def _tag_skeletons(tag: str) -> frozenset[str]:
+    """The name skeletons of a figure's or entity's tag (one per word)."""
+    return frozenset(anchors.skeleton(fold(word)) for word in tag.split())
 
 
 def _number_weight(nums: frozenset[str], stats: WindowStats | None) -> float:

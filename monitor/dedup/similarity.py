@@ -23,6 +23,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import repeat
 
 from monitor.dedup.anchors import folded_without_dates, stem, without_dates
@@ -69,11 +70,15 @@ _DIGIT = re.compile(r"\d")
 
 def _content_stems(folded: str) -> list[str]:
     """Stems of the content words of an already folded text."""
-    return [
-        stem(word)
-        for word in _NON_WORD.split(folded)
-        if len(word) >= 3 and word not in STOPWORDS and not word.isdigit()
-    ]
+    return [s for s in map(_content_stem, _NON_WORD.split(folded)) if s is not None]
+
+
+@lru_cache(maxsize=200_000)
+def _content_stem(word: str) -> str | None:
+    """The stem of a content word; None for a stopword, a number or a word under 3 letters."""
+    if len(word) >= 3 and word not in STOPWORDS and not word.isdigit():
+        return stem(word)
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from monitor.config import DedupSettings, shipped_outlets
 from monitor.db import stories as db
 from monitor.db.models import Item, Story
+from monitor.dedup import heap
 from monitor.dedup.match import (
     Doc,
     Evidence,
@@ -48,7 +49,6 @@ from monitor.dedup.match import (
     make_doc,
     shared_shingles,
 )
-from monitor.dedup.minhash import MinHasher, to_bytes
 from monitor.dedup.vocabulary import CopyVocabulary
 from monitor.dedup.window import WindowIndex
 from monitor.identity import content_fingerprint
@@ -77,11 +77,16 @@ def doc_from_row(row: db.FoldRow, settings: DedupSettings, vocabulary: CopyVocab
     )
 
 
-def own_row(session: Session, item: Item) -> db.FoldRow:
+def own_row(
+    session: Session, item: Item, judged: tuple[int, list[tuple[str, str]]] | None = None
+) -> db.FoldRow:
     """The item's :class:`~monitor.db.stories.FoldRow` from the session's (flushed) copy: what
     ``load_fold_rows`` would read back; its tags are read as (kind, value) pairs only, unless
-    they are loaded already."""
-    if "tags" in inspect(item).unloaded:
+    they are loaded already or ``judged`` gives them (the judge's (item id, tags) for this item:
+    what it just stored)."""
+    if judged is not None and judged[0] == item.id:
+        pairs = judged[1]
+    elif "tags" in inspect(item).unloaded:
         pairs = db.tag_pairs(session, item.id)
     else:
         pairs = [(t.kind, t.value) for t in item.tags]
@@ -107,14 +112,12 @@ class FoldStage:
     def __init__(
         self,
         settings: DedupSettings,
-        hasher: MinHasher | None = None,
         *,
         vocabulary: CopyVocabulary | None = None,
     ) -> None:
         """``vocabulary``: from the topic and outlets (default: the shipped outlets, no topic)."""
         self.settings = settings
         self.vocabulary = vocabulary or CopyVocabulary(shipped_outlets())
-        self.hasher = hasher or MinHasher(settings.num_perm, settings.lsh_rows)
         self._cannot_link: dict[int, set[int]] | None = None
         # prepared folded items of the matching window, with their candidate keys
         self.window = WindowIndex()
@@ -149,6 +152,7 @@ class FoldStage:
             for d in self._fetch(session, fresh):
                 self.window.add(d)
         self.window.trim(doc.time - window, doc.time + window)
+        held = len(self.window)
         self.window.load(
             doc.time - window,
             doc.time + window,
@@ -156,6 +160,8 @@ class FoldStage:
                 session, [i for i in db.folded_between(session, lo, hi) if i not in self.window]
             ),
         )
+        if len(self.window) - held >= heap.SETTLE_AFTER:
+            heap.settle()  # the loaded items stay out of later collections
 
     # ------------------------------------------------------------------ entry point
 
@@ -184,7 +190,7 @@ class FoldStage:
         return True
 
     def _fold(self, session: Session, item: Item, ctx: StageContext, *, refresh: bool) -> None:
-        doc = doc_from_row(own_row(session, item), self.settings, self.vocabulary)
+        doc = doc_from_row(own_row(session, item, ctx.judged_tags), self.settings, self.vocabulary)
         if item.content_hash is None:
             item.content_hash = content_fingerprint(
                 item.title, doc.body.body, self.vocabulary.outlets
@@ -264,20 +270,21 @@ class FoldStage:
     # ------------------------------------------------------------------ matching
 
     def _signature(self, session: Session, doc: Doc, *, fresh: bool = False) -> None:
-        """Record the item as indexed for matching: its MinHash (text shingles, or title words
-        and word pairs for a short item) and matching time. ``fresh``: nothing recorded yet."""
+        """Record the item as indexed for matching: what it is matched by (text shingles, or
+        title words and word pairs for a short item), how many, and its matching time (the
+        window is read by it). ``fresh``: nothing recorded yet. Matching reads the prepared items
+        of the window, never a MinHash: none is computed (the column holds an empty value)."""
         if doc.informative:
             kind, grams = "text", doc.body.shingles
         else:
             words = doc.title_norm.split()
             grams = frozenset(words) | {f"{a} {b}" for a, b in itertools.pairwise(words)}
             kind = "title"
-        sig = self.hasher.signature(sorted(grams))
         db.save_signature(
             session,
             item_id=doc.item_id,
             kind=kind,
-            minhash=to_bytes(sig),
+            minhash=b"",
             shingles=len(grams),
             time=doc.time,
             bands=(),

@@ -54,7 +54,6 @@ _STOPWORDS = frozenset(
 )
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _THOUSANDS = re.compile(r",(?=\d{3}(?!\d))")
-_ARABIC_SEPARATORS = str.maketrans({"\u066b": ".", "\u066c": ","})
 _YEAR = re.compile(r"^(?:19[5-9]\d|20\d\d|13[5-9]\d|14[0-2]\d)$")
 
 
@@ -83,7 +82,8 @@ def shingles(tokens: list[str], size: int = 3) -> frozenset[str]:
     """Distinct word ``size``-grams (joined with a space)."""
     if len(tokens) < size:
         return frozenset()
-    return frozenset(" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1))
+    count = len(tokens) - size + 1  # the i-th gram joins tokens[i], tokens[i + 1], …
+    return frozenset(map(" ".join, zip(*(tokens[k : k + count] for k in range(size)), strict=True)))
 
 
 def numbers(text: str) -> frozenset[str]:
@@ -94,7 +94,9 @@ def numbers(text: str) -> frozenset[str]:
 def folded_numbers(folded: str) -> frozenset[str]:
     """:func:`numbers` of a text already folded (:func:`monitor.textnorm.fold`)."""
     out = set()
-    for raw in _NUMBER.findall(folded.translate(_ARABIC_SEPARATORS)):
+    # the Arabic decimal and thousands separators read as "." and "," (str.translate is slow on
+    # non-ASCII text; two replacements give the same)
+    for raw in _NUMBER.findall(folded.replace("\u066b", ".").replace("\u066c", ",")):
         # "5,120" is a thousands separator; "1,3" (Russian) is a decimal comma
         value = _THOUSANDS.sub("", raw).replace(",", ".").rstrip(".")
         if len(value.replace(".", "")) >= 2 and not _YEAR.match(value):

@@ -24,7 +24,9 @@ import heapq
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from itertools import repeat
+from operator import add
 
 from monitor.dedup.match import Doc
 from monitor.dedup.similarity import DF_PRIOR, EVENT_REPORTS, TermStats, WindowStats, rarity
@@ -52,6 +54,8 @@ class WindowIndex:
         self.docs: dict[int, Doc] = {}
         self.stats = WindowStats()
         self._keys: dict[int, set[str]] = {}
+        self._times: dict[int, int] = {}  # each held item's time as a :func:`_stamp`
+        self._last: tuple[Doc, set[str]] | None = None  # a document and its keys
         self._postings: defaultdict[str, set[int]] = defaultdict(set)
         self._loaded: list[tuple[datetime, datetime]] = []
 
@@ -63,11 +67,20 @@ class WindowIndex:
 
     # ------------------------------------------------------------------ contents
 
+    def keys_of(self, doc: Doc) -> set[str]:
+        """:func:`doc_keys` of ``doc``; those of the last document asked for are kept, as the
+        fold looks an item up and then adds it."""
+        if self._last is None or self._last[0] is not doc:
+            self._last = (doc, doc_keys(doc))
+        return self._last[1]
+
     def add(self, doc: Doc) -> None:
         if doc.item_id in self.docs:
             self.remove(doc.item_id)
-        keys = doc_keys(doc)
+        keys = self.keys_of(doc)
+        self._last = None  # the set is the held item's from now on
         self.docs[doc.item_id] = doc
+        self._times[doc.item_id] = _stamp(doc.time)
         self._keys[doc.item_id] = keys
         for key in keys:
             self._postings[key].add(doc.item_id)
@@ -78,6 +91,7 @@ class WindowIndex:
         doc = self.docs.pop(item_id, None)
         if doc is None:
             return
+        del self._times[item_id]
         for key in self._keys.pop(item_id, set()):
             posting = self._postings.get(key)
             if posting is not None:
@@ -138,7 +152,7 @@ class WindowIndex:
             "#": _Rarity(self.stats.numbers),
         }
         keyed = []
-        for key in doc_keys(doc):
+        for key in self.keys_of(doc):
             posting = postings.get(key)
             if not posting:
                 continue
@@ -151,33 +165,52 @@ class WindowIndex:
                 keyed.append((weight, key))
         keyed.sort(reverse=True)
         scores: dict[int, float] = {}
-        get = scores.get
+        get, put = scores.get, scores.update
         for weight, key in keyed[:LOOKUP_KEYS]:  # each item's sum in this order, as ever
-            for item_id in postings[key]:
-                scores[item_id] = get(item_id, 0.0) + weight
+            posting = postings[key]
+            # scores[i] = scores.get(i, 0.0) + weight for each i of the posting, looped in C
+            put(zip(posting, map(add, map(get, posting, repeat(0.0)), repeat(weight)), strict=True))
         scores.pop(doc.item_id, None)
-        docs = self.docs
+        times = self._times
+        start, end = _stamp(lo), _stamp(hi)
         kept = [
             (-v, -i)
             for i, v in scores.items()
-            if v >= MIN_CANDIDATE_SCORE and lo <= docs[i].time <= hi
+            if v >= MIN_CANDIDATE_SCORE and start <= times[i] <= end
         ]
         return [-i for _, i in heapq.nsmallest(limit, kept)]
 
 
-class _Rarity:
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _stamp(when: datetime) -> int:
+    """Microseconds since the epoch: integers that order as the times do (compared faster)."""
+    return (when - (_EPOCH if when.tzinfo is not None else _NAIVE_EPOCH)) // _MICROSECOND
+
+
+class _Rarity(dict[int, float]):
     """:func:`~monitor.dedup.similarity.rarity` over one :class:`TermStats`, its constants
-    computed once per lookup (the same arithmetic, so the same weights)."""
+    computed once per lookup and each weight once per document count (the same arithmetic, so
+    the same weights)."""
 
     __slots__ = ("_df", "_logs", "_top")
 
     def __init__(self, stats: TermStats) -> None:
+        super().__init__()
         self._df = stats.df
         self._logs = stats.logs()
         self._top = math.log((stats.items + DF_PRIOR + 1) / (EVENT_REPORTS + 1))
 
+    def __missing__(self, count: int) -> float:
+        value = max(0.0, min(1.0, self._logs[count] / self._top))
+        self[count] = value
+        return value
+
     def __call__(self, term: str) -> float:
-        return max(0.0, min(1.0, self._logs[self._df.get(term, 0)] / self._top))
+        return self[self._df.get(term, 0)]
 
 
 def _missing(

@@ -79,12 +79,15 @@ def tag_values(judgement: Judgement) -> list[TagValue]:
     return tags
 
 
-def apply_judgement(session: Session, item: Item, judgement: Judgement) -> None:
+def apply_judgement(session: Session, item: Item, judgement: Judgement) -> list[TagValue]:
+    """Write the judgement to the item; returns the tags it now has."""
     item.language = judgement.language
     item.relevant = judgement.relevant
     item.score = judgement.score
     item.explanation = explanation_to_json(judgement.explanation)
-    replace_tags(session, item, tag_values(judgement))
+    tags = tag_values(judgement)
+    replace_tags(session, item, tags)
+    return tags
 
 
 class JudgeStage:
@@ -100,7 +103,9 @@ class JudgeStage:
             label = relevance_overrides(session, [item.id]).get(item.id)
             if label is not None and label != judgement.relevant:
                 judgement = judgement.labelled(label)
-        apply_judgement(session, item, judgement)
+        tags = apply_judgement(session, item, judgement)
+        if item.id is not None:
+            ctx.judged_tags = (item.id, [(t.kind, t.value) for t in tags])
         ctx.stats["judge/relevant" if judgement.relevant else "judge/irrelevant"] += 1
         log.debug(
             "Judged item=%s score=%s relevant=%s", item.id, judgement.score, judgement.relevant
