@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from monitor.db.models import Item, ItemRevision
 
@@ -109,14 +109,19 @@ class EntryRows:
 
 def rows_for_entries(session: Session, entries: Sequence[tuple[int, str, str]]) -> EntryRows:
     """:func:`get_item_for_entry` for each ``(source_id, entry_key, canonical_url)`` at once: the
-    item with the entry key in its source, else the oldest one with the canonical URL there."""
+    item with the entry key in its source, else the oldest one with the canonical URL there; with
+    their tags loaded."""
     by_key: dict[tuple[int, str], Item] = {}
     by_url: dict[tuple[int, str], Item] = {}
     sources = sorted({source_id for source_id, _, _ in entries})
     keys = list(dict.fromkeys(key for _, key, _ in entries))
     urls = list(dict.fromkeys(url for _, _, url in entries if url))
     for chunk in _chunks(keys):
-        stmt = select(Item).where(Item.source_id.in_(sources), Item.entry_key.in_(chunk))
+        stmt = (
+            select(Item)
+            .where(Item.source_id.in_(sources), Item.entry_key.in_(chunk))
+            .options(selectinload(Item.tags))  # the judge replaces them: one query, not one each
+        )
         for row in session.scalars(stmt):
             by_key[(row.source_id, row.entry_key)] = row
     for chunk in _chunks(urls):
@@ -124,6 +129,7 @@ def rows_for_entries(session: Session, entries: Sequence[tuple[int, str, str]]) 
             select(Item)
             .where(Item.source_id.in_(sources), Item.canonical_url.in_(chunk))
             .order_by(Item.id.desc())  # the oldest is kept: it comes last
+            .options(selectinload(Item.tags))
         )
         for row in session.scalars(stmt):
             by_url[(row.source_id, row.canonical_url)] = row
