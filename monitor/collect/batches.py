@@ -9,7 +9,9 @@ transaction, so one bad item costs only itself; a unique-key clash on a single i
 concurrent crawl stored it meanwhile (``known``).
 
 Each item is stored by :func:`~monitor.collect.store_items.store_collected` (new, revised or
-known) and, when new or revised, passed through the stages (judge, fold). After each batch the
+known) and, when new or revised, passed through the stages (judge, fold); the stored items of a
+batch's known entries (article pages of entries stored earlier, entries met again) are read in
+one look-up at the start of the batch. After each batch the
 writer hands every item's outcome to ``on_stored``, in order. It never raises.
 """
 
@@ -30,6 +32,7 @@ from monitor.collect.store_items import store_collected
 from monitor.collect.timings import Timings
 from monitor.config import shipped_outlets
 from monitor.db.engine import Database
+from monitor.db.items import EntryRows, rows_for_entries
 from monitor.identity import Outlets
 from monitor.pipeline import ItemStage, StageContext, run_stages
 
@@ -98,7 +101,8 @@ class BatchWriter:
         stats = Counter(self.ctx.stats)
         try:
             with self.timings.measure("store"), self.db.session() as session:
-                outcomes = [self._store_in(session, item) for item in items]
+                rows = self._known_rows(session, items)
+                outcomes = [self._store_in(session, item, rows) for item in items]
         except Exception as exc:
             self.ctx.stats = stats  # the batch was rolled back, and so were its stage counts
             if len(items) > 1:
@@ -118,7 +122,20 @@ class BatchWriter:
             return [Stored(item, "error", error)]
         return [Stored(item, outcome) for item, outcome in zip(items, outcomes, strict=True)]
 
-    def _store_in(self, session: Session, item: CollectedItem) -> StoreOutcome:
+    @staticmethod
+    def _known_rows(session: Session, items: Sequence[CollectedItem]) -> EntryRows | None:
+        """The stored items of the batch's known entries (page outcomes, entries met again), in
+        one look-up for the batch instead of one per entry."""
+        known = [
+            (item.source_id, item.entry_key, item.canonical_url)
+            for item in items
+            if not item.looked_up_new
+        ]
+        return rows_for_entries(session, known) if len(known) > 1 else None
+
+    def _store_in(
+        self, session: Session, item: CollectedItem, rows: EntryRows | None = None
+    ) -> StoreOutcome:
         outcome, row = store_collected(
             session,
             item,
@@ -126,6 +143,7 @@ class BatchWriter:
             now=datetime.now(UTC),
             declared_language=self.jobs[item.source_id].language,
             outlets=self.outlets,
+            rows=rows,
         )
         if row is not None and self.stages:
             with self.timings.measure("stages"):

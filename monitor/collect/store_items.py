@@ -22,7 +22,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from monitor.collect.records import CollectedItem
-from monitor.db.items import add_revision, get_item_for_entry, insert_item
+from monitor.db.items import EntryRows, add_revision, get_item_for_entry, insert_item
 from monitor.db.models import Item
 from monitor.dedup.text import strip_boilerplate
 from monitor.identity import Outlets, content_fingerprint, title_key
@@ -55,12 +55,18 @@ def store_collected(
     now: datetime,
     declared_language: str | None,
     outlets: Outlets,
+    rows: EntryRows | None = None,
 ) -> tuple[Outcome, Item | None]:
     """Insert or revise; returns the outcome and the row the stages should see (None if known).
-    ``outlets``: for the stored title key and content fingerprint."""
+    ``outlets``: for the stored title key and content fingerprint; ``rows``: the stored items
+    of the batch's entries, read at once (:func:`~monitor.db.items.rows_for_entries`; an entry
+    not among them is looked up on its own)."""
     entry, article = item.entry, item.article
     if not item.looked_up_new:
-        existing = get_item_for_entry(session, item.source_id, item.entry_key, item.canonical_url)
+        key = (item.source_id, item.entry_key, item.canonical_url)
+        existing = rows.get(*key) if rows is not None else None
+        if existing is None:
+            existing = get_item_for_entry(session, *key)
         if existing is not None:
             if item.page_result:
                 return _attach_page(session, existing, item, now=now, outlets=outlets)

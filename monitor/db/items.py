@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from monitor.db.models import Item, ItemRevision
 
@@ -89,6 +89,51 @@ def get_item_for_entry(
         .limit(1)
     )
     return session.scalar(stmt)
+
+
+class EntryRows:
+    """The stored items of many entries, read in a few queries: :meth:`get` answers as
+    :func:`get_item_for_entry` would have at the time of the read (for each ``(source_id,
+    entry_key, canonical_url)`` given to :func:`rows_for_entries`)."""
+
+    def __init__(self, by_key: dict[tuple[int, str], Item], by_url: dict[tuple[int, str], Item]):
+        self._by_key = by_key
+        self._by_url = by_url
+
+    def get(self, source_id: int, entry_key: str, canonical_url: str) -> Item | None:
+        row = self._by_key.get((source_id, entry_key))
+        if row is None and canonical_url:
+            row = self._by_url.get((source_id, canonical_url))
+        return row
+
+
+def rows_for_entries(session: Session, entries: Sequence[tuple[int, str, str]]) -> EntryRows:
+    """:func:`get_item_for_entry` for each ``(source_id, entry_key, canonical_url)`` at once: the
+    item with the entry key in its source, else the oldest one with the canonical URL there; with
+    their tags loaded."""
+    by_key: dict[tuple[int, str], Item] = {}
+    by_url: dict[tuple[int, str], Item] = {}
+    sources = sorted({source_id for source_id, _, _ in entries})
+    keys = list(dict.fromkeys(key for _, key, _ in entries))
+    urls = list(dict.fromkeys(url for _, _, url in entries if url))
+    for chunk in _chunks(keys):
+        stmt = (
+            select(Item)
+            .where(Item.source_id.in_(sources), Item.entry_key.in_(chunk))
+            .options(selectinload(Item.tags))  # the judge replaces them: one query, not one each
+        )
+        for row in session.scalars(stmt):
+            by_key[(row.source_id, row.entry_key)] = row
+    for chunk in _chunks(urls):
+        stmt = (
+            select(Item)
+            .where(Item.source_id.in_(sources), Item.canonical_url.in_(chunk))
+            .order_by(Item.id.desc())  # the oldest is kept: it comes last
+            .options(selectinload(Item.tags))
+        )
+        for row in session.scalars(stmt):
+            by_url[(row.source_id, row.canonical_url)] = row
+    return EntryRows(by_key, by_url)
 
 
 def insert_item(session: Session, **fields: Any) -> Item:

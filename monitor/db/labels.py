@@ -25,6 +25,7 @@ SAME_STORY, NOT_SAME_STORY = "same_story", "not_same_story"
 RELEVANCE_KINDS = (RELEVANT, NOT_RELEVANT)
 PAIR_KINDS = (SAME_STORY, NOT_SAME_STORY)
 KINDS = RELEVANCE_KINDS + PAIR_KINDS
+_RELEVANCE_CACHE = "monitor.relevance_labels"  # session.info: (transaction, labels in force)
 
 
 class LabelError(ValueError):
@@ -82,6 +83,7 @@ def add_label(
     )
     session.add(row)
     session.flush()
+    session.info.pop(_RELEVANCE_CACHE, None)
     return _record(row)
 
 
@@ -96,8 +98,14 @@ def _latest(session: Session, kinds: Sequence[str]) -> list[Label]:
 
 
 def relevance_labels(session: Session) -> dict[int, LabelRecord]:
-    """``item_id → the relevance label in force``."""
-    return {row.item_id: _record(row) for row in _latest(session, RELEVANCE_KINDS)}
+    """``item_id → the relevance label in force``: read once per transaction (the crawl judges
+    every revised item of a batch against them), again after :func:`add_label` in it."""
+    cached = session.info.get(_RELEVANCE_CACHE)
+    if cached is not None and cached[0] is session.get_transaction():
+        return dict(cached[1])
+    labels = {row.item_id: _record(row) for row in _latest(session, RELEVANCE_KINDS)}
+    session.info[_RELEVANCE_CACHE] = (session.get_transaction(), labels)
+    return dict(labels)
 
 
 def relevance_overrides(session: Session, item_ids: Iterable[int] | None = None) -> dict[int, bool]:
