@@ -30,7 +30,7 @@ def worker_cmd(
     """
     from monitor.frontier import open_frontier
     from monitor.scheduler.worker import Worker, WorkerOptions, require_shared_archive
-    from spiders.process import crawl_sources, preload
+    from spiders.process import ReactorCrawls, preload
 
     log_as_service()
     config = app.config
@@ -41,7 +41,7 @@ def worker_cmd(
         config,
         app.db,
         frontier,
-        crawl_sources,
+        ReactorCrawls,
         WorkerOptions(
             block_s=max(block_s, 0.01),
             kill_grace_s=kill_grace_s,
