@@ -141,10 +141,13 @@ def _crawl_process(
     inherited: Database,
     batches: Connection,
     outcomes: Connection,
+    workers_ends: Sequence[Connection],
 ) -> None:
     """The forked crawl process: for each batch of source ids received, one crawl run; sends
     the outcome per source. Ends when the worker closes its end (or on SIGTERM)."""
     _die_with_parent()
+    for conn in workers_ends:  # the worker's ends are the worker's: its close is our EOF
+        conn.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the worker, which decides
     inherited.engine.dispose(close=False)  # the parent's connections stay the parent's
     db = Database.open(config.database_url, migrate=False)
@@ -197,11 +200,14 @@ class _CrawlChild:
             conn.close()
         self.proc.join(grace_s)
         if self.proc.is_alive():
+            log.warning("Crawl process did not end pid=%d; sending SIGTERM", self.proc.pid)
             self.proc.terminate()
             self.proc.join(grace_s)
         if self.proc.is_alive():
+            log.warning("Crawl process ignored SIGTERM pid=%d; sending SIGKILL", self.proc.pid)
             self.proc.kill()
             self.proc.join()
+        log.info("Crawl process ended pid=%d exit_code=%s", self.proc.pid, self.proc.exitcode)
 
 
 class Worker:
@@ -350,7 +356,15 @@ class Worker:
         outcomes_in, outcomes_out = self._context.Pipe(duplex=False)
         proc = self._context.Process(
             target=_crawl_process,
-            args=(self.config, self.crawl_server, self.stages, self.db, batches_in, outcomes_out),
+            args=(
+                self.config,
+                self.crawl_server,
+                self.stages,
+                self.db,
+                batches_in,
+                outcomes_out,
+                (batches_out, outcomes_in),
+            ),
             name="monitor-crawl",
         )
         proc.start()
