@@ -98,8 +98,9 @@ class ReactorCrawls:
     :meth:`serve` runs the reactor in this (the main) thread and ``serve(engine)`` in a thread of
     its own; ``engine`` is a :class:`~monitor.collect.crawl.CrawlEngine` that crawls in the
     reactor and returns when the crawl is over, to be called from that thread only. SIGTERM stops
-    the reactor: a crawl under way is closed as Scrapy closes a spider on shutdown (its sources
-    not reached are ``skipped``) and ``serve`` is left to finish with it. The Scrapy settings are
+    the reactor: a crawl under way is closed as Scrapy closes a spider on shutdown (its requests
+    in flight end, its sources not reached are ``skipped``) and ``serve`` is left to finish
+    with it. The Scrapy settings are
     those of ``crawl`` for every crawl.
     """
 
@@ -135,9 +136,10 @@ class ReactorCrawls:
     def serve(
         self, serve: Callable[[CrawlEngine, threading.Event], None], *, finish_s: float = 60.0
     ) -> None:
-        """Run the reactor until ``serve(engine, stopping)`` returns or SIGTERM; re-raises what
-        ``serve`` raised. ``stopping`` is set once the reactor stopped: ``serve`` then returns
-        when its crawl under way (if any) has recorded its outcome; it gets ``finish_s``."""
+        """Run the reactor until ``serve(engine, stopping)`` returns; re-raises what ``serve``
+        raised. SIGTERM sets ``stopping`` and stops the crawl under way (Scrapy closes its
+        spider): ``serve`` then records that crawl's outcome and returns; past ``finish_s`` the
+        reactor stops anyway."""
         from twisted.internet import reactor
 
         stopping = threading.Event()
@@ -151,12 +153,16 @@ class ReactorCrawls:
             finally:
                 reactor.callFromThread(_stop_reactor)
 
-        def on_sigterm(_signum: int, _frame: Any) -> None:
-            reactor.callFromThread(_stop_reactor)  # crawls stop first (Scrapy)
+        def on_sigterm() -> None:  # in the reactor
+            if stopping.is_set():
+                return
+            stopping.set()
+            self.process.stop()
+            reactor.callLater(finish_s, _stop_reactor)  # type: ignore[arg-type]
 
         thread = threading.Thread(target=in_thread, name="monitor-crawls", daemon=True)
+        reactor.callWhenRunning(_on_sigterm, on_sigterm)
         reactor.callWhenRunning(thread.start)
-        signal.signal(signal.SIGTERM, on_sigterm)
         gc.collect()
         gc.freeze()  # what lives as long as the process stays out of full passes (frozen_heap)
         try:
@@ -166,6 +172,20 @@ class ReactorCrawls:
         thread.join(finish_s)
         if self.failure is not None:
             raise self.failure
+
+
+def _on_sigterm(handler: Callable[[], None]) -> None:
+    """In the running reactor: ``handler`` runs in it on SIGTERM. Through the event loop's own
+    signal handling, which wakes the loop whichever thread the signal interrupted (a plain
+    handler would wait for the loop's next wake-up to run)."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, handler)
+    except RuntimeError:  # not the asyncio reactor: Twisted's own wake-up on signals
+        from twisted.internet import reactor
+
+        signal.signal(signal.SIGTERM, lambda *_: reactor.callFromThread(handler))
 
 
 def _stop_reactor() -> None:
