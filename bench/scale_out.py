@@ -22,7 +22,10 @@ sampled from ``/proc``), the PostgreSQL backends serving the run's database (sam
 readable), the site (this process) — and how busy the whole machine was, so a reader sees whether
 the run was latency-bound or starved of CPU (machine busy near 100 %).
 
-The sources are queued in name order, as the scheduler queues them, so one worker crawls in the
+Workers take ``queue.batch_sources`` sources at a time (the shipped default, 25): a run ends with
+the last batch, so a worker still on its last batch while the others are done costs up to a
+batch's time (a larger batch is a longer tail; a batch costs little besides, its crawl process
+staying up). The sources are queued in name order, as the scheduler queues them, so one worker crawls in the
 order a single process does. A single-process ``monitor crawl`` of the same site (with
 ``concurrency`` times the largest worker count in flight, to be quick) gives the reference
 archive: every run must store the identical items (source, entry key, content fingerprint,
@@ -382,7 +385,12 @@ def main() -> int:
     parser.add_argument("--latency-s", type=float, default=0.2)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--concurrency", type=int, default=2, help="requests in flight per worker")
-    parser.add_argument("--batch", type=int, default=100, help="queue.batch_sources")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=QueueSettings().batch_sources,
+        help="queue.batch_sources (default: the shipped default)",
+    )
     parser.add_argument("--timeout-s", type=float, default=900)
     parser.add_argument(
         "--postgres",
