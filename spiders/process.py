@@ -98,10 +98,9 @@ class ReactorCrawls:
     :meth:`serve` runs the reactor in this (the main) thread and ``serve(engine)`` in a thread of
     its own; ``engine`` is a :class:`~monitor.collect.crawl.CrawlEngine` that crawls in the
     reactor and returns when the crawl is over, to be called from that thread only. SIGTERM stops
-    the reactor: a crawl under way is closed as Scrapy closes a spider on shutdown (its requests
-    in flight end, its sources not reached are ``skipped``) and ``serve`` is left to finish
-    with it. The Scrapy settings are
-    those of ``crawl`` for every crawl.
+    the crawl under way as Scrapy stops a spider on shutdown (its sources not reached are
+    ``skipped``); ``serve`` records its outcome and returns, then the reactor stops. The Scrapy
+    settings are those of ``crawl`` for every crawl.
     """
 
     def __init__(self, crawl: CrawlSettings) -> None:
