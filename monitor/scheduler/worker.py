@@ -65,8 +65,8 @@ PR_SET_PDEATHSIG = 1
 @dataclass(frozen=True)
 class WorkerOptions:
     block_s: float = 5.0  # how long one read of the frontier waits for an entry
-    poll_s: float = 0.2  # how often the crawl child is checked
-    kill_grace_s: float = 10.0  # SIGTERM → SIGKILL of the crawl child
+    poll_s: float = 0.2  # how often the crawl process is checked
+    kill_grace_s: float = 10.0  # SIGTERM → SIGKILL of the crawl process
     exit_when_idle_s: float | None = None  # stop after this long with nothing to do (tests, bench)
 
 
