@@ -13,6 +13,7 @@ A stage counts what it did in ``ctx.stats`` under a namespaced key (``judge/rele
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -35,6 +36,16 @@ class ItemStage(Protocol):
 
     def process(self, session: Session, item: Item, ctx: StageContext) -> None:
         """Update ``item`` (and related rows) in place; raise only on a bug."""
+
+
+def start_run(stages: Sequence[ItemStage]) -> None:
+    """A crawl run begins with these stages: those that hold what may change between runs
+    (``start_run``: the fold stage's reviewer labels) read it again; a process that crawls run
+    after run with the same stages (``monitor worker``) sees what changed meanwhile."""
+    for stage in stages:
+        start = getattr(stage, "start_run", None)
+        if start is not None:
+            start()
 
 
 def run_stages(stages: list[ItemStage], session: Session, item: Item, ctx: StageContext) -> None:

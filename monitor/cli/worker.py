@@ -43,7 +43,7 @@ def worker_cmd(
     """
     from monitor.frontier import open_frontier
     from monitor.scheduler.worker import Worker, WorkerOptions, require_shared_archive
-    from spiders.process import crawl_sources, preload
+    from spiders.process import ReactorCrawls, preload
 
     config = app.config
     require_shared_archive(config)
@@ -62,7 +62,7 @@ def worker_cmd(
         config,
         app.db,
         frontier,
-        crawl_sources,
+        ReactorCrawls,
         WorkerOptions(
             block_s=max(block_s, 0.01),
             kill_grace_s=kill_grace_s,

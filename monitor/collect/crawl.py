@@ -36,7 +36,7 @@ from monitor.db.models import FetchState, Source
 from monitor.db.read.sources import run_outcomes
 from monitor.db.runs import finish_run, select_sources
 from monitor.errors import MonitorError
-from monitor.pipeline import ItemStage
+from monitor.pipeline import ItemStage, start_run
 from monitor.records import SourceOutcome
 
 log = logging.getLogger(__name__)
@@ -200,6 +200,7 @@ def run_crawl(
         from monitor.collect.stages import default_stages
 
         stages = default_stages(config, db)
+    start_run(stages)
     collector = Collector(
         db, crawl, jobs, run_id=run_id, stages=stages, progress=progress, outlets=config.outlets
     )

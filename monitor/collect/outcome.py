@@ -18,7 +18,7 @@ from monitor.collect.tally import SourceTally
 from monitor.config import CrawlSettings
 from monitor.db.engine import Database
 from monitor.db.models import FetchState
-from monitor.db.runs import fetch_state, record_run_source
+from monitor.db.runs import record_run_source
 from monitor.records import SourceOutcome
 
 
@@ -51,7 +51,11 @@ def record_source_outcome(
 def update_fetch_state(
     session: Session, tally: SourceTally, crawl: CrawlSettings, *, now: datetime
 ) -> None:
-    row = fetch_state(session, tally.job.source_id)
+    source_id = tally.job.source_id
+    row = session.get(FetchState, source_id)
+    if row is None:  # first fetch: the row is written once, with its values (one INSERT)
+        row = FetchState(source_id=source_id, consecutive_failures=0)
+        session.add(row)
     after = next_fetch_state(
         _values_of(row),
         tally.fetch_outcome(),

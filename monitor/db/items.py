@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import zip_longest
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from monitor.db.models import Item, ItemRevision
@@ -56,19 +57,26 @@ def find_known(
         Item.published_at,
         Item.date_quality,
     )
-    for chunk in _chunks(list(dict.fromkeys(entry_keys))):
-        stmt = select(*cols).where(Item.source_id == source_id, Item.entry_key.in_(chunk))
-        for row in session.execute(stmt):
-            by_key[row.entry_key] = KnownItem(**row._asdict())
+    keys = list(dict.fromkeys(entry_keys))
     # items without a link have an empty canonical URL: that identifies nothing
-    for chunk in _chunks([u for u in dict.fromkeys(canonical_urls) if u]):
-        stmt = select(*cols).where(Item.canonical_url.in_(chunk))
-        for row in session.execute(stmt):
+    urls = [u for u in dict.fromkeys(canonical_urls) if u]
+    key_set, url_set = set(keys), set(urls)
+    # both lookups in one query (one round trip for a feed's entries)
+    for key_chunk, url_chunk in zip_longest(_chunks(keys), _chunks(urls), fillvalue=()):
+        where = []
+        if key_chunk:
+            where.append(and_(Item.source_id == source_id, Item.entry_key.in_(key_chunk)))
+        if url_chunk:
+            where.append(Item.canonical_url.in_(url_chunk))
+        for row in session.execute(select(*cols).where(or_(*where))):
             known = KnownItem(**row._asdict())
-            prev = by_url.get(known.canonical_url)
-            # prefer this source's copy, then one with extracted text
-            if prev is None or (known.source_id == source_id and prev.source_id != source_id):
-                by_url[known.canonical_url] = known
+            if known.source_id == source_id and known.entry_key in key_set:
+                by_key[known.entry_key] = known
+            if known.canonical_url in url_set:
+                prev = by_url.get(known.canonical_url)
+                # prefer this source's copy, then one with extracted text
+                if prev is None or (known.source_id == source_id and prev.source_id != source_id):
+                    by_url[known.canonical_url] = known
     return by_key, by_url
 
 

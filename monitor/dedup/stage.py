@@ -127,6 +127,12 @@ class FoldStage:
         self._checked = 0.0  # when items folded by other processes were last looked for
         self._must_link: dict[int, set[int]] | None = None
 
+    def start_run(self) -> None:
+        """Read the reviewer labels and manual splits again at the next fold (they may have
+        changed since the last run); the matching window stays (it follows the archive)."""
+        self._cannot_link = None
+        self._must_link = None
+
     def _fetch(self, session: Session, item_ids: list[int]) -> list[Doc]:
         docs = []
         for start in range(0, len(item_ids), LOAD_CHUNK):

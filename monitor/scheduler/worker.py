@@ -4,23 +4,30 @@ Any number of workers, on any number of machines, share one frontier (Redis, ``q
 :mod:`monitor.frontier`) and one PostgreSQL archive. A worker loops:
 
 1. take up to ``queue.batch_sources`` entries (sources abandoned by a dead worker first);
-2. crawl those sources in a child process forked for the purpose (the Scrapy engine runs once
-   per process; forking a worker that has Scrapy imported already costs milliseconds), as a crawl
-   run of its own (trigger ``worker``) beside the other workers' runs — each item is stored,
-   judged and folded as in ``monitor crawl``;
-3. while the child crawls, renew the entries every third of ``queue.visibility_timeout_s``, so no
+2. hand those sources to its crawl process, which crawls them as a crawl run of its own (trigger
+   ``worker``) beside the other workers' runs — each item is stored, judged and folded as in
+   ``monitor crawl``;
+3. while the crawl runs, renew the entries every third of ``queue.visibility_timeout_s``, so no
    other worker takes them over;
-4. acknowledge each source whose outcome the child committed; give back at once the sources it
+4. acknowledge each source whose outcome the crawl committed; give back at once the sources it
    never reached (stopped early).
+
+The crawl process is forked from the worker once and crawls batch after batch, its Twisted
+reactor running in between (:class:`CrawlServer`, ``spiders.process.ReactorCrawls``): a batch
+costs no process start, no Scrapy start, and the fold stage keeps its matching window in memory
+from one batch to the next (reading only what other workers folded meanwhile). The worker keeps
+supervising it: it stays the one process that talks to the frontier, renews, and stops or kills
+the crawl; a crawl process that died or was stopped is forked again for the next batch.
 
 A source taken again after a crawl that never finished is crawled alone (the others of its take
 are given back), so a source that kills the crawl process is the only one set aside after
 ``queue.max_deliveries`` attempts (:mod:`monitor.frontier.streams`).
 
 A worker killed with SIGKILL stops renewing: its entries return to the other workers after the
-visibility timeout, and its crawl child dies with it (``PR_SET_PDEATHSIG``); the next crawl run
-recorded on the archive closes the dead run (:mod:`monitor.db.crawl_guard`). A child that dies on
-its own leaves its entries to return after the visibility timeout too (a pause before a retry).
+visibility timeout, and its crawl process dies with it (``PR_SET_PDEATHSIG``); the next crawl run
+recorded on the archive closes the dead run (:mod:`monitor.db.crawl_guard`). A crawl process that
+dies on its own leaves its entries to return after the visibility timeout too (a pause before a
+retry).
 
 SIGTERM/SIGINT drain: no new entries are taken, the running crawl gets ``queue.drain_s`` to finish,
 then it is stopped (SIGTERM: Scrapy stops cleanly and the run is closed with the sources it did
@@ -40,13 +47,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
 from monitor.collect.crawl import CrawlEngine, run_crawl
 from monitor.collect.stages import default_stages
-from monitor.config import AppConfig
+from monitor.config import AppConfig, CrawlSettings
 from monitor.db import jobs as q
 from monitor.db.engine import Database
 from monitor.db.runs import last_attempts
@@ -62,8 +69,8 @@ PR_SET_PDEATHSIG = 1
 @dataclass(frozen=True)
 class WorkerOptions:
     block_s: float = 5.0  # how long one read of the frontier waits for an entry
-    poll_s: float = 0.2  # how often the crawl child is checked
-    kill_grace_s: float = 10.0  # SIGTERM → SIGKILL of the crawl child
+    poll_s: float = 0.2  # how often the crawl process is checked
+    kill_grace_s: float = 10.0  # SIGTERM → SIGKILL of the crawl process
     exit_when_idle_s: float | None = None  # stop after this long with nothing to do (tests, bench)
 
 
@@ -124,68 +131,111 @@ def _aware(at: datetime) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
-def _stop_on_sigterm(signum: int, _frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)  # before Scrapy's own handlers: the run closes as aborted
+class CrawlServer(Protocol):
+    """Runs ``serve(engine, stopping)`` beside a crawl engine that stays ready between crawls
+    (``spiders.process.ReactorCrawls``); see its ``serve``."""
+
+    def serve(self, serve: Callable[[CrawlEngine, threading.Event], None]) -> None: ...
 
 
-def _crawl_child(
+def _crawl_process(
     config: AppConfig,
-    source_ids: list[int],
-    engine: CrawlEngine,
+    crawl_server: Callable[[CrawlSettings], CrawlServer],
     stages: Sequence[ItemStage],
     inherited: Database,
-    conn: Connection,
+    batches: Connection,
+    outcomes: Connection,
+    workers_ends: Sequence[Connection],
 ) -> None:
-    """The forked crawl: one crawl run of ``source_ids``; sends the outcome per source."""
+    """The forked crawl process: for each batch of source ids received, one crawl run; sends
+    the outcome per source. Ends when the worker closes its end (or on SIGTERM)."""
     _die_with_parent()
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    for conn in workers_ends:  # the worker's ends are the worker's: its close is our EOF
+        conn.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the worker, which decides
     inherited.engine.dispose(close=False)  # the parent's connections stay the parent's
     db = Database.open(config.database_url, migrate=False)
+
+    def serve(engine: CrawlEngine, stopping: threading.Event) -> None:
+        while not stopping.is_set():
+            if not batches.poll(0.2):
+                continue
+            try:
+                source_ids: list[int] = batches.recv()
+            except EOFError:  # the worker is done with this process
+                return
+            summary = run_crawl(
+                config,
+                db,
+                engine=engine,
+                source_ids=source_ids,
+                trigger="worker",
+                exclusive=False,
+                stages=stages,
+            )
+            outcomes.send(
+                {
+                    "run_id": summary.run_id,
+                    "status": summary.status,
+                    "sources": {s.source_id: s.status for s in summary.sources},
+                    "new_items": summary.new_items,
+                }
+            )
+
     try:
-        summary = run_crawl(
-            config,
-            db,
-            engine=engine,
-            source_ids=source_ids,
-            trigger="worker",
-            exclusive=False,
-            stages=stages,
-        )
-        conn.send(
-            {
-                "run_id": summary.run_id,
-                "status": summary.status,
-                "sources": {s.source_id: s.status for s in summary.sources},
-                "new_items": summary.new_items,
-            }
-        )
+        crawl_server(config.settings.crawl).serve(serve)
     finally:
         db.close()
-        conn.close()
+        batches.close()
+        outcomes.close()
+
+
+@dataclass
+class _CrawlChild:
+    """The worker's end of its crawl process: batches go out, outcomes come back."""
+
+    proc: Any  # multiprocessing.Process
+    batches: Connection
+    outcomes: Connection
+
+    def close(self, grace_s: float) -> None:
+        """Let it finish (its batch pipe closed, it returns), else terminate, then kill it."""
+        for conn in (self.batches, self.outcomes):
+            conn.close()
+        self.proc.join(grace_s)
+        if self.proc.is_alive():
+            log.warning("Crawl process did not end pid=%d; sending SIGTERM", self.proc.pid)
+            self.proc.terminate()
+            self.proc.join(grace_s)
+        if self.proc.is_alive():
+            log.warning("Crawl process ignored SIGTERM pid=%d; sending SIGKILL", self.proc.pid)
+            self.proc.kill()
+            self.proc.join()
+        log.info("Crawl process ended pid=%d exit_code=%s", self.proc.pid, self.proc.exitcode)
 
 
 class Worker:
-    """Pulls batches of sources from the frontier and crawls each in a forked child."""
+    """Pulls batches of sources from the frontier and has its crawl process crawl each."""
 
     def __init__(
         self,
         config: AppConfig,
         db: Database,
         frontier: Frontier,
-        engine: CrawlEngine,
+        crawl_server: Callable[[CrawlSettings], CrawlServer],
         options: WorkerOptions | None = None,
     ) -> None:
         self.config = config
         self.db = db
         self.frontier = frontier
-        self.engine = engine
+        self.crawl_server = crawl_server
         self.options = options or WorkerOptions()
         self.stop = threading.Event()
         self.consumer = consumer_name()
         self.batches = 0
         self._context = multiprocessing.get_context("fork")
-        # built once here: every forked crawl starts with them (the topic is read once)
+        self._child: _CrawlChild | None = None
+        # built once here: the crawl process starts with them (the topic is read once)
         self.stages = default_stages(config, db)
 
     # ------------------------------------------------------------------ lifecycle
@@ -238,6 +288,7 @@ class Worker:
             if self.stop.is_set():
                 log.info("Worker stopped on request consumer=%s", self.consumer)
         finally:
+            self._end_child()
             try:
                 self.frontier.leave(self.consumer)
             except RedisError:
@@ -298,37 +349,73 @@ class Worker:
             sum(1 for t in taken if t.reclaimed),
             ",".join(sorted({t.cycle for t in taken})),
         )
-        receiver, sender = self._context.Pipe(duplex=False)
-        proc = self._context.Process(
-            target=_crawl_child,
-            args=(self.config, ids, self.engine, self.stages, self.db, sender),
-            name=f"monitor-crawl-{self.batches}",
-        )
-        proc.start()
-        sender.close()
+        child = self._child or self._start_child()
         received: list[dict[str, Any]] = []
 
-        def receive() -> None:  # read as soon as it is sent: a full pipe would block the child
+        def receive() -> None:
             try:
-                while not received and receiver.poll():
-                    received.append(receiver.recv())
+                while not received and child.outcomes.poll():
+                    received.append(child.outcomes.recv())
             except (EOFError, OSError):
                 pass
 
         try:
-            stopped = self._supervise(proc, taken, receive)
+            child.batches.send(ids)
+        except OSError:  # it died between batches: its sources return after the timeout
+            log.warning("Crawl process gone pid=%s", child.proc.pid)
+            stopped = False
+        else:
+            stopped = self._supervise(child, taken, received, receive)
             receive()
-        finally:
-            proc.join()
-            receiver.close()
+        pid = child.proc.pid
+        if stopped or not received or not child.proc.is_alive():
+            self._end_child()  # stopped, or died: the next batch gets a new one
+            exit_code = child.proc.exitcode
+        else:
+            exit_code = None
         outcome = received[0] if received else None
-        return self._settle(taken, outcome, proc.pid, proc.exitcode, stopped)
+        return self._settle(taken, outcome, pid, exit_code, stopped)
 
-    def _supervise(self, proc: Any, taken: Sequence[Taken], receive: Callable[[], None]) -> bool:
-        """Wait for the child, renewing the entries; stop it past the time limit or the drain
-        time. Returns whether it was stopped early."""
+    def _start_child(self) -> _CrawlChild:
+        batches_in, batches_out = self._context.Pipe(duplex=False)
+        outcomes_in, outcomes_out = self._context.Pipe(duplex=False)
+        proc = self._context.Process(
+            target=_crawl_process,
+            args=(
+                self.config,
+                self.crawl_server,
+                self.stages,
+                self.db,
+                batches_in,
+                outcomes_out,
+                (batches_out, outcomes_in),
+            ),
+            name="monitor-crawl",
+        )
+        proc.start()
+        batches_in.close()
+        outcomes_out.close()
+        self._child = _CrawlChild(proc, batches_out, outcomes_in)
+        log.info("Crawl process started pid=%d", proc.pid)
+        return self._child
+
+    def _end_child(self) -> None:
+        if self._child is not None:
+            self._child.close(self.options.kill_grace_s)
+            self._child = None
+
+    def _supervise(
+        self,
+        child: _CrawlChild,
+        taken: Sequence[Taken],
+        received: list[dict[str, Any]],
+        receive: Callable[[], None],
+    ) -> bool:
+        """Wait for the batch's outcome, renewing the entries; stop the crawl process past the
+        time limit or the drain time. Returns whether it was stopped early."""
         from redis.exceptions import RedisError
 
+        proc = child.proc
         queue = self.config.settings.queue
         limit = self.config.settings.crawl.run_time_limit_s
         renew_every = max(queue.visibility_timeout_s / 3, 1.0)
@@ -337,8 +424,8 @@ class Worker:
         term_at: float | None = None
         stop_seen: float | None = None
         killed = stopped = False
-        while proc.is_alive():
-            proc.join(self.options.poll_s)
+        while not received and proc.is_alive():
+            wait([child.outcomes, proc.sentinel], self.options.poll_s)
             receive()
             now = time.monotonic()
             if now >= next_renew:
