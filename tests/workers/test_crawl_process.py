@@ -24,8 +24,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.timeout(300)]
 def _queue_all(db, queue_settings: QueueSettings) -> int:  # type: ignore[no-untyped-def]
     with db.session() as s:
         sources = list(s.execute(select(Source.id, Source.name).order_by(Source.name)))
-    added, _ = open_frontier(queue_settings).enqueue("test", [(i, n) for i, n in sources])
-    return added
+    return open_frontier(queue_settings).enqueue("test", [(i, n) for i, n in sources]).added
 
 
 def test_one_crawl_process_crawls_every_batch(
